@@ -1,0 +1,101 @@
+"""Errors raised by the Printernizer client.
+
+Every error the client raises is a :class:`PrinternizerError`. Messages are
+short, name the route template rather than the full URL, and never contain
+credentials (URL userinfo, tokens, printer API keys or access codes).
+"""
+
+from __future__ import annotations
+
+
+class PrinternizerError(Exception):
+    """Base class of every error raised by this package.
+
+    ``status`` is the HTTP status when a response was received, ``error_code``
+    the server's machine-readable code (e.g. ``PRINTER_NOT_FOUND``) when the
+    response body carried one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        """Initialise the error with a short message."""
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+
+class PrinternizerConnectionError(PrinternizerError):
+    """The server could not be reached or the connection broke."""
+
+
+class PrinternizerTimeoutError(PrinternizerConnectionError):
+    """The server did not answer in time."""
+
+
+class PrinternizerCancelledError(PrinternizerConnectionError):
+    """The request was abandoned by :meth:`PrinternizerClient.cancel_inflight`.
+
+    Raised in the calling task only when that task itself was not cancelled;
+    a task cancelled from elsewhere still sees :class:`asyncio.CancelledError`.
+    """
+
+
+class PrinternizerRateLimitError(PrinternizerError):
+    """The server answered 429, or the local request budget had no room in time.
+
+    ``retry_after`` is the number of seconds after which a new request may
+    succeed, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        """Initialise the error with the advised wait."""
+        super().__init__(message, status=status, error_code=error_code)
+        self.retry_after = retry_after
+
+
+class PrinternizerNotFoundError(PrinternizerError):
+    """The server answered 404 (unknown printer, file or route)."""
+
+
+class PrinternizerAuthenticationError(PrinternizerError):
+    """A reverse proxy in front of the server refused the credentials (401/403)."""
+
+
+class PrinternizerRequestError(PrinternizerError):
+    """The server rejected the request (a 4xx other than 401, 403, 404, 429)."""
+
+
+class PrinternizerResponseError(PrinternizerError):
+    """The response body did not parse or did not have the expected shape."""
+
+
+class PrinternizerServerError(PrinternizerError):
+    """The server answered with a 5xx status.
+
+    ``error_code`` and ``message`` hold the server's own code and message when
+    the body was the server's error envelope.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Initialise the error with the server's code and message."""
+        super().__init__(text, status=status, error_code=error_code)
+        self.message = message

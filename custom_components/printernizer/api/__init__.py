@@ -5,6 +5,7 @@ Assistant; it depends only on the standard library, aiohttp and yarl.
 """
 
 from .client import ATTEMPT_TIMEOUT, PrinternizerClient
+from .events import CLOSE_BOUND, EventStream, EventStreamStats
 from .exceptions import (
     PrinternizerAuthenticationError,
     PrinternizerCancelledError,
@@ -45,8 +46,11 @@ from .policy import RequestBudget, RetryPolicy
 
 __all__ = [
     "ATTEMPT_TIMEOUT",
+    "CLOSE_BOUND",
     "DatabaseHealth",
     "EndpointMetrics",
+    "EventStream",
+    "EventStreamStats",
     "Filament",
     "HealthStatus",
     "Printer",

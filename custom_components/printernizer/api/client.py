@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from yarl import URL
 
+from .events import EventStream
 from .exceptions import (
     PrinternizerAuthenticationError,
     PrinternizerCancelledError,
@@ -41,6 +42,7 @@ from .metrics import MetricsRecorder, RequestMetrics
 from .models import (
     Printer,
     PrinterStatus,
+    PrinterStatusEvent,
     ServerHealth,
     SystemInfo,
     TrendingStatistics,
@@ -206,6 +208,35 @@ class PrinternizerClient:
                 entry.task.cancel()
                 count += 1
         return count
+
+    def event_stream(
+        self,
+        *,
+        on_event: Callable[[PrinterStatusEvent], None],
+        on_connect: Callable[[], None] | None = None,
+        on_disconnect: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> EventStream:
+        """Create an :class:`EventStream` to the same server.
+
+        It shares the session, credentials, sleep and random source, and reads
+        push timestamps in this client's time zone. ``kwargs`` go to
+        :class:`EventStream`.
+        """
+        kwargs.setdefault("sleep", self._sleep)
+        kwargs.setdefault("random", self._random)
+        kwargs.setdefault("wall_clock", self._wall_clock)
+        return EventStream(
+            self._session,
+            self.base_url,
+            on_event=on_event,
+            on_connect=on_connect,
+            on_disconnect=on_disconnect,
+            auth=self._auth,
+            token=self._token,
+            time_zone=lambda: self._tz,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------------
     # Endpoints

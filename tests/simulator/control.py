@@ -1,0 +1,244 @@
+"""The simulator's own HTTP control API under /_simulator/ (never faulted or limited)."""
+
+from __future__ import annotations
+
+from collections import Counter
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .common import json_response
+from .faults import FaultKind
+from .printers import PrinterActionError, SimPrinter
+
+if TYPE_CHECKING:
+    from .server import Simulator
+
+PREFIX = "/_simulator"
+PRINTER_ACTIONS = (
+    "start_job",
+    "pause",
+    "resume",
+    "stop",
+    "finish",
+    "fail",
+    "clear_error",
+    "offline",
+    "online",
+    "unreachable",
+)
+
+
+class _BadRequestError(Exception):
+    pass
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise _BadRequestError(f"invalid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise _BadRequestError("the body must be a JSON object")
+    return data
+
+
+def _error(status: int, message: str) -> web.Response:
+    return json_response({"error": message}, status=status)
+
+
+def add_control_routes(sim: Simulator, router: web.UrlDispatcher) -> None:
+    """Register the control routes on an application's router."""
+
+    async def get_state(request: web.Request) -> web.Response:
+        return json_response(sim.state())
+
+    async def list_faults(request: web.Request) -> web.Response:
+        return json_response([fault.to_dict() for fault in sim.faults])
+
+    async def add_fault(request: web.Request) -> web.Response:
+        data = await _body(request)
+        try:
+            kind = FaultKind(str(data.get("kind", "")).lower())
+        except ValueError:
+            kinds = ", ".join(k.value for k in FaultKind)
+            return _error(400, f"kind must be one of: {kinds}")
+        fault = sim.fault(
+            kind,
+            path=data.get("path"),
+            method=data.get("method"),
+            count=data.get("count"),
+            status=int(data.get("status", 503)),
+            delay=float(data.get("delay", 0)),
+            retry_after=float(data.get("retry_after", 1)),
+            body=data.get("body"),
+        )
+        return json_response(fault.to_dict(), status=201)
+
+    async def clear_faults(request: web.Request) -> web.Response:
+        count = len(sim.faults)
+        sim.clear_faults()
+        return json_response({"cleared": count})
+
+    async def set_service(request: web.Request) -> web.Response:
+        data = await _body(request)
+        name = request.match_info["name"]
+        status = str(data.get("status", "healthy"))
+        try:
+            sim.add_service(name, status, data.get("details"))
+        except ValueError as err:
+            return _error(400, str(err))
+        return json_response(
+            {"overall_status": sim.overall_status, name: sim.services[name]}
+        )
+
+    async def delete_service(request: web.Request) -> web.Response:
+        sim.remove_service(request.match_info["name"])
+        return json_response({"overall_status": sim.overall_status})
+
+    async def add_printer(request: web.Request) -> web.Response:
+        data = await _body(request)
+        allowed = {
+            "name",
+            "printer_type",
+            "id",
+            "status",
+            "ip_address",
+            "api_key",
+            "access_code",
+            "serial_number",
+            "webcam_url",
+            "job_name",
+            "job_duration_minutes",
+            "progress",
+        }
+        unknown = set(data) - allowed
+        if unknown:
+            return _error(400, f"unknown fields: {sorted(unknown)}")
+        try:
+            printer = sim.add_printer(SimPrinter(**data))
+        except (TypeError, ValueError) as err:
+            return _error(400, str(err))
+        return json_response(sim._printer_json(printer, list_view=True), status=201)
+
+    async def delete_printer(request: web.Request) -> web.Response:
+        printer_id = request.match_info["printer_id"]
+        if printer_id not in sim.printers:
+            return _error(404, f"no printer {printer_id}")
+        sim.remove_printer(printer_id)
+        return json_response({"removed": printer_id})
+
+    async def printer_action(request: web.Request) -> web.Response:
+        printer_id = request.match_info["printer_id"]
+        action = request.match_info["action"]
+        printer = sim.printers.get(printer_id)
+        if printer is None:
+            return _error(404, f"no printer {printer_id}")
+        if action not in PRINTER_ACTIONS:
+            return _error(400, f"action must be one of: {', '.join(PRINTER_ACTIONS)}")
+        data = await _body(request)
+        try:
+            if action == "start_job":
+                printer.start_job(
+                    str(data.get("name", "benchy.gcode")),
+                    float(data.get("duration_minutes", 30)),
+                )
+            elif action == "fail":
+                printer.fail(str(data.get("reason", "Print failed")))
+            elif action == "offline":
+                printer.go_offline()
+            elif action == "online":
+                printer.come_online()
+            elif action == "unreachable":
+                printer.go_unreachable()
+            else:
+                getattr(printer, action)()
+        except (PrinterActionError, ValueError) as err:
+            return _error(409, str(err))
+        if data.get("poll", True) and printer.connected:
+            await sim.poll(printer_id)
+        return json_response(sim._printer_json(printer, list_view=True))
+
+    async def poll(request: web.Request) -> web.Response:
+        data = await _body(request)
+        printer_id = data.get("printer_id")
+        if printer_id is not None and printer_id not in sim.printers:
+            return _error(404, f"no printer {printer_id}")
+        return json_response({"sent": await sim.poll(printer_id)})
+
+    async def advance(request: web.Request) -> web.Response:
+        data = await _body(request)
+        sim.advance(float(data.get("seconds", 0)))
+        return json_response({"sim_time": sim.sim_time})
+
+    async def restart(request: web.Request) -> web.Response:
+        data = await _body(request)
+        down_for = float(data.get("down_for", 0))
+        sim._spawn(sim.restart(down_for))
+        return json_response({"restarting": True, "down_for": down_for}, status=202)
+
+    async def drop_websockets(request: web.Request) -> web.Response:
+        return json_response({"dropped": await sim.drop_websockets()})
+
+    async def get_requests(request: web.Request) -> web.Response:
+        counts = Counter(f"{r.method} {r.path}" for r in sim.requests)
+        recent = [
+            {"method": r.method, "path": r.path, "query": r.query, "time": r.time}
+            for r in sim.requests[-100:]
+        ]
+        return json_response(
+            {"total": len(sim.requests), "counts": dict(counts), "recent": recent}
+        )
+
+    async def clear_requests(request: web.Request) -> web.Response:
+        count = len(sim.requests)
+        sim.clear_requests()
+        return json_response({"cleared": count})
+
+    async def update_check(request: web.Request) -> web.Response:
+        data = await _body(request)
+        sim.set_update_check(
+            latest_version=data.get("latest_version"),
+            check_failed=bool(data.get("check_failed", False)),
+            error_message=data.get("error_message"),
+            release_url=data.get("release_url"),
+        )
+        return json_response(sim.update_check)
+
+    routes = [
+        ("GET", "/state", get_state),
+        ("GET", "/faults", list_faults),
+        ("POST", "/faults", add_fault),
+        ("DELETE", "/faults", clear_faults),
+        ("POST", "/services/{name}", set_service),
+        ("DELETE", "/services/{name}", delete_service),
+        ("POST", "/printers", add_printer),
+        ("DELETE", "/printers/{printer_id}", delete_printer),
+        ("POST", "/printers/{printer_id}/{action}", printer_action),
+        ("POST", "/poll", poll),
+        ("POST", "/advance", advance),
+        ("POST", "/restart", restart),
+        ("POST", "/websockets/drop", drop_websockets),
+        ("GET", "/requests", get_requests),
+        ("DELETE", "/requests", clear_requests),
+        ("POST", "/update-check", update_check),
+    ]
+    for method, path, handler in routes:
+        router.add_route(method, PREFIX + path, _guard(handler))
+
+
+def _guard(handler: Any) -> Any:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            response: web.StreamResponse = await handler(request)
+        except _BadRequestError as err:
+            return _error(400, str(err))
+        return response
+
+    return wrapped

@@ -127,6 +127,7 @@ class Simulator:
         clock: Callable[[], float] | None = None,
         environment: str = "production",
         system_info_version: str = "unknown",
+        scenario: str | None = None,
     ) -> None:
         if trending not in ("absent", "seed"):
             raise ValueError("trending must be 'absent' or 'seed'")
@@ -190,6 +191,10 @@ class Simulator:
             "requests": 40 + self._rng.randrange(10),
             "hits": 1200 + self._rng.randrange(100),
         }
+        if scenario is not None:
+            from .scenarios import apply_scenario
+
+            apply_scenario(self, scenario)
 
     # ================================================================ clock
     def now(self) -> float:

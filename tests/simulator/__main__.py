@@ -1,0 +1,131 @@
+"""Run the Printernizer simulator on its own, in real time.
+
+    python -m tests.simulator --port 8000 --printers 3 --trending seed --scenario demo
+
+Control it over HTTP under /_simulator/ (faults, services, printers, restart); see
+`tests/simulator/control.py`. Stops cleanly on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from .scenarios import SCENARIOS, apply_scenario
+from .server import Simulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the command line parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.simulator",
+        description=(
+            "A fake Printernizer server (REST /api/v1 and WebSocket /ws) with living "
+            "printers, for development without a printer farm. Printers move in real "
+            "time and the server polls and pushes every --poll-interval seconds. "
+            "Faults, services and printers are controlled under /_simulator/ "
+            '(e.g. POST /_simulator/faults {"kind": "hang", "path": '
+            '"/api/v1/health"}; GET /_simulator/state).'
+        ),
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="TCP port (default: 8000; 0 = any free port)",
+    )
+    parser.add_argument(
+        "--printers",
+        type=int,
+        default=2,
+        help="number of printers, alternating Bambu Lab and Prusa (default: 2)",
+    )
+    parser.add_argument(
+        "--trending",
+        choices=("absent", "seed"),
+        default="absent",
+        help="absent: /api/v1/trending/statistics is 404 as on the current server; seed: it serves statistics",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=30.0,
+        help="seconds between simulated printer polls and pushes (default: 30)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for printer ids and secrets (default: 0)",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=None,
+        help="initial fleet state; demo: one printer printing, one paused, the others idle",
+    )
+    parser.add_argument(
+        "--no-rate-limit",
+        action="store_true",
+        help="disable the server's per-IP rate limit",
+    )
+    parser.add_argument(
+        "--version-string",
+        default="2.42.0",
+        help="server version to report (default: 2.42.0)",
+    )
+    return parser
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Start the simulator and serve until SIGINT/SIGTERM."""
+    sim = Simulator(
+        printers=args.printers,
+        trending=args.trending,
+        seed=args.seed,
+        realtime=True,
+        version=args.version_string,
+        rate_limit=not args.no_rate_limit,
+        poll_interval=args.poll_interval,
+    )
+    if args.scenario:
+        apply_scenario(sim, args.scenario)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await sim.start(host=args.host, port=args.port)
+    print(f"Printernizer simulator listening on {sim.url}", flush=True)
+    for printer in sim.printers.values():
+        print(
+            f"  {printer.id}  {printer.name:<16} {printer.printer_type:<10} {printer.status}",
+            flush=True,
+        )
+    print(f"Control API: {sim.url}/_simulator/state  (Ctrl+C to stop)", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await sim.stop()
+        print("Printernizer simulator stopped", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    try:
+        asyncio.run(run(args))
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

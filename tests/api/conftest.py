@@ -132,6 +132,7 @@ class Seen:
 
     method: str
     path: str
+    raw_path: str
     query: dict[str, str]
     headers: dict[str, str]
     at: float
@@ -230,6 +231,7 @@ class FakeServer:
             Seen(
                 request.method,
                 path,
+                request.rel_url.raw_path,
                 dict(request.query),
                 dict(request.headers),
                 self.clock(),

@@ -141,8 +141,6 @@ class PrinternizerClient:
             raise ValueError("base_url must be an absolute http or https URL")
         if auth is not None and token is not None:
             raise ValueError("use either auth or token, not both")
-        if (url.user or url.password) and auth is None and token is None:
-            auth = aiohttp.BasicAuth(url.user or "", url.password or "")
         self._base = (
             url.with_user(None)
             .with_query(None)
@@ -152,8 +150,7 @@ class PrinternizerClient:
         self._session = session
         self._retry = retry or RetryPolicy()
         self._budget = budget or RequestBudget()
-        self._auth = auth
-        self._token = token
+        self._authorization = _authorization(url, auth, token)
         self._secrets = tuple(
             secret
             for secret in (token, auth.password if auth else None, url.password)
@@ -189,16 +186,6 @@ class PrinternizerClient:
         """Return a snapshot of the request counters."""
         return self._metrics.snapshot()
 
-    @property
-    def auth(self) -> aiohttp.BasicAuth | None:
-        """Return the basic auth credentials for the reverse proxy, if any."""
-        return self._auth
-
-    @property
-    def token(self) -> str | None:
-        """Return the Bearer token for the reverse proxy, if any."""
-        return self._token
-
     def cancel_inflight(self) -> int:
         """Cancel every call in flight and return how many were cancelled."""
         count = 0
@@ -232,8 +219,7 @@ class PrinternizerClient:
             on_event=on_event,
             on_connect=on_connect,
             on_disconnect=on_disconnect,
-            auth=self._auth,
-            token=self._token,
+            headers=self._auth_headers(),
             time_zone=lambda: self._tz,
             **kwargs,
         )
@@ -470,14 +456,17 @@ class PrinternizerClient:
         url = self._base.joinpath(
             *(quote(segment, safe="") for segment in segments), encoded=True
         )
-        headers = {"Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        headers = {"Accept": "application/json", **self._auth_headers()}
         return _Request(method, route, url, query, headers)
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self._authorization is None:
+            return {}
+        return {"Authorization": self._authorization}
 
     async def _call[T](self, request: _Request, parse: Callable[[_Reply], T]) -> T:
         task = asyncio.current_task()
-        assert task is not None  # noqa: S101 - always inside a task
+        assert task is not None  # always inside a task
         entry = _Inflight(task)
         self._inflight.add(entry)
         try:
@@ -557,7 +546,6 @@ class PrinternizerClient:
                 request.url,
                 params=request.query,
                 headers=request.headers,
-                auth=self._auth,
                 timeout=timeout,
             ) as response:
                 body = await response.read()
@@ -567,6 +555,19 @@ class PrinternizerClient:
         except aiohttp.ClientError as err:
             detail = self._scrub(str(err)) or type(err).__name__
             raise PrinternizerConnectionError(f"{request.name}: {detail}") from err
+
+
+def _authorization(
+    url: URL, auth: aiohttp.BasicAuth | None, token: str | None
+) -> str | None:
+    """Return the Authorization header for the reverse proxy, if any."""
+    if token:
+        return f"Bearer {token}"
+    if auth is not None:
+        return aiohttp.encode_basic_auth(auth.login, auth.password, auth.encoding)
+    if url.user or url.password:
+        return aiohttp.encode_basic_auth(url.user or "", url.password or "")
+    return None
 
 
 def _retryable(err: PrinternizerError) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 import json
@@ -87,6 +87,8 @@ class EventStream:
 
     ``time_zone`` is the zone naive push timestamps are read in: a tzinfo, or
     a callable returning one (e.g. ``lambda: client.time_zone``).
+    ``auth`` (HTTP basic), ``token`` (Bearer) and ``headers`` are sent with
+    the handshake, for a reverse proxy in front of the server.
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class EventStream:
         random: Callable[[], float] = _random.random,
         auth: aiohttp.BasicAuth | None = None,
         token: str | None = None,
+        headers: Mapping[str, str] | None = None,
         time_zone: tzinfo | Callable[[], tzinfo] = UTC,
         wall_clock: Callable[[], datetime] = _utc_now,
         connect_timeout: float = 10.0,
@@ -114,8 +117,6 @@ class EventStream:
         url = URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("base_url must be an absolute http or https URL")
-        if (url.user or url.password) and auth is None and token is None:
-            auth = aiohttp.BasicAuth(url.user or "", url.password or "")
         self._url = (
             url.with_user(None)
             .with_query(None)
@@ -131,8 +132,17 @@ class EventStream:
         self._pong_timeout = pong_timeout
         self._sleep = sleep
         self._random = random
-        self._auth = auth
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._headers = dict(headers or {})
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        elif auth is not None:
+            self._headers["Authorization"] = aiohttp.encode_basic_auth(
+                auth.login, auth.password, auth.encoding
+            )
+        elif url.user or url.password:
+            self._headers["Authorization"] = aiohttp.encode_basic_auth(
+                url.user or "", url.password or ""
+            )
         self._time_zone = time_zone
         self._wall_clock = wall_clock
         self._connect_timeout = connect_timeout
@@ -269,11 +279,10 @@ class EventStream:
         async with asyncio.timeout(self._connect_timeout):
             ws = await self._session.ws_connect(
                 self._url,
-                auth=self._auth,
                 headers=self._headers,
                 autoping=True,
                 heartbeat=None,
-                timeout=aiohttp.ClientWSTimeout(ws_close=self._close_timeout),
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=None),
             )
         outbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         for printer_id in sorted(self._printer_ids):

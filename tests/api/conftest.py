@@ -172,6 +172,8 @@ class FakeServer:
         self.prefix = ""
         self.requests: list[Seen] = []
         self.limiter: TokenBucket | None = None
+        #: Called with each request's path before it is answered.
+        self.hook: Callable[[str], None] | None = None
         self._programmed: dict[tuple[str, str], list[Reply]] = {}
         self.server: TestServer | None = None
         # WebSocket state
@@ -244,6 +246,8 @@ class FakeServer:
         ):
             return self._respond(capture("rate_limited_429.json"))
         reply = self._reply_for(request.method, path)
+        if self.hook is not None:
+            self.hook(path)
         self.clock.advance(reply.advance)
         if reply.hang:
             await self._release.wait()

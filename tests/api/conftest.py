@@ -178,6 +178,7 @@ class FakeServer:
         self.server: TestServer | None = None
         # WebSocket state
         self.ws_connections: list[web.WebSocketResponse] = []
+        self.ws_headers: list[dict[str, str]] = []
         self.ws_received: list[list[Any]] = []
         self.ws_answer_pings = True
         self.ws_handler: WsHandler | None = None
@@ -228,6 +229,7 @@ class FakeServer:
         if self.prefix and path.startswith(self.prefix):
             path = path.removeprefix(self.prefix)
         if path == "/ws" and request.headers.get("Upgrade", "").lower() == "websocket":
+            self.ws_headers.append(dict(request.headers))
             return await (self.ws_handler or self.default_ws)(request)
         self.requests.append(
             Seen(
@@ -302,11 +304,27 @@ class FakeServer:
             self.ws_connections.remove(ws)
         return ws
 
+    async def hang_ws(self, request: web.Request) -> web.WebSocketResponse:
+        """Accept the WebSocket, then never read or answer anything."""
+        ws = web.WebSocketResponse(autoping=False, autoclose=False)
+        await ws.prepare(request)
+        self.ws_connected.set()
+        await self._release.wait()
+        return ws
+
+    async def hang_handshake(self, request: web.Request) -> web.StreamResponse:
+        """Never answer the WebSocket handshake."""
+        self.ws_connected.set()
+        await self._release.wait()
+        return web.Response(status=503)
+
     async def push(self, message: Any) -> None:
-        """Send a frame (JSON-encoded unless it is a str) to every client."""
+        """Send a frame to every client: str and bytes as is, else as JSON."""
         for ws in list(self.ws_connections):
             if isinstance(message, str):
                 await ws.send_str(message)
+            elif isinstance(message, bytes):
+                await ws.send_bytes(message)
             else:
                 await ws.send_json(message)
 
@@ -314,6 +332,15 @@ class FakeServer:
         """Close every WebSocket from the server side."""
         for ws in list(self.ws_connections):
             await ws.close()
+
+
+async def eventually(condition: Callable[[], object]) -> None:
+    """Wait (up to 5 s of real time) until ``condition()`` is true."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    pytest.fail("condition not met within 5 s")
 
 
 @pytest.fixture

@@ -188,11 +188,16 @@ async def test_printers_stops_at_an_empty_page(
     assert len(server.requests) == 2
 
 
-async def test_printers_without_pagination_is_one_page(
-    client: PrinternizerClient, server: FakeServer
+@pytest.mark.parametrize(
+    "pagination", [None, {"page": 1}, {"total_pages": "3"}, {"total_pages": True}]
+)
+async def test_printers_without_usable_pagination_is_one_page(
+    client: PrinternizerClient, server: FakeServer, pagination: object
 ) -> None:
     server.set(
-        "GET", "/api/v1/printers", Reply(body={"printers": [_printer("a", "A")]})
+        "GET",
+        "/api/v1/printers",
+        Reply(body={"printers": [_printer("a", "A")], "pagination": pagination}),
     )
 
     assert [p.id for p in await client.printers()] == ["a"]

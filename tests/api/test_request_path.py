@@ -39,6 +39,7 @@ from .conftest import (
     Reply,
     TokenBucket,
     capture,
+    eventually,
 )
 
 UPDATE = "/api/v1/update-check"
@@ -73,14 +74,6 @@ class RecordingSession:
     def request(self, method: str, url: Any, **kwargs: Any) -> Any:
         self.timeouts.append(kwargs["timeout"])
         return self.session.request(method, url, **kwargs)
-
-
-async def _wait_for(condition: Any) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    pytest.fail("condition not met within 5 s")
 
 
 # --------------------------------------------------------------------------
@@ -694,9 +687,11 @@ async def test_cancel_inflight_abandons_a_hung_request(
 ) -> None:
     server.set("GET", STATUS, Reply(hang=True))
     call = asyncio.create_task(client.printer_status(BAMBU_ID))
-    await _wait_for(lambda: server.hits(STATUS))
+    await eventually(lambda: server.hits(STATUS))
 
     assert client.cancel_inflight() == 1
+    # Asking again before the call has noticed cancels nothing more.
+    assert client.cancel_inflight() == 0
     with pytest.raises(PrinternizerCancelledError) as err:
         await call
 
@@ -722,7 +717,7 @@ async def test_cancel_inflight_during_backoff(
     server.set("GET", UPDATE, _unavailable(503))
     calls = [asyncio.create_task(client.update_check()) for _ in range(2)]
     await asyncio.wait_for(slept.wait(), 5)
-    await _wait_for(lambda: len(server.hits(UPDATE)) == 2)
+    await eventually(lambda: len(server.hits(UPDATE)) == 2)
 
     assert client.cancel_inflight() == 2
     for call in calls:
@@ -736,7 +731,7 @@ async def test_a_caller_cancelled_from_elsewhere_sees_cancelled_error(
     server.set("GET", STATUS, Reply(hang=True))
     both = asyncio.create_task(client.printer_status(BAMBU_ID))
     external = asyncio.create_task(client.printer_status(BAMBU_ID))
-    await _wait_for(lambda: len(server.hits(STATUS)) == 2)
+    await eventually(lambda: len(server.hits(STATUS)) == 2)
 
     external.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 import json
@@ -260,12 +261,7 @@ class EventStream:
             self._got_message = False
             try:
                 await self._connection()
-            except (
-                aiohttp.ClientError,
-                OSError,
-                TimeoutError,
-                PrinternizerError,
-            ) as err:
+            except (aiohttp.ClientError, OSError, TimeoutError) as err:
                 self._note_error(err)
             if self._got_message:
                 failures = 0
@@ -276,12 +272,19 @@ class EventStream:
             await self._sleep(delay)
 
     async def _connection(self) -> None:
+        """Connect, then serve the connection until it ends.
+
+        Returns after a connection that ended on the server's side or went
+        silent; raises when the connection could not be made, and when
+        cancelled (then without calling ``on_disconnect``).
+        """
         async with asyncio.timeout(self._connect_timeout):
             ws = await self._session.ws_connect(
                 self._url,
                 headers=self._headers,
                 autoping=True,
                 heartbeat=None,
+                # Closing is bounded by close_timeout below.
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=None),
             )
         outbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
@@ -296,20 +299,19 @@ class EventStream:
         try:
             self._callback(self._on_connect)
             await self._read(ws)
+        except PrinternizerError as err:
+            self._note_error(err)
         finally:
             self._connected = False
             self._outbox = None
             self._disconnects += 1
             writer.cancel()
             await asyncio.wait({writer})
-            try:
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._close_timeout):
                     await ws.close()
-            except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                _LOGGER.debug("WebSocket close failed: %s", err)
-            if not self._closing:
-                _LOGGER.debug("WebSocket disconnected")
-                self._callback(self._on_disconnect)
+        _LOGGER.debug("WebSocket disconnected")
+        self._callback(self._on_disconnect)
 
     async def _write(
         self, ws: aiohttp.ClientWebSocketResponse, outbox: asyncio.Queue[dict[str, str]]
@@ -336,11 +338,11 @@ class EventStream:
                     raise PrinternizerTimeoutError(
                         f"no pong within {self._pong_timeout:g} s"
                     ) from None
-                if now >= next_ping:
-                    self._send(_PING)
-                    if pong_due is None:
-                        pong_due = now + self._pong_timeout
-                    next_ping = now + self._ping_interval
+                # Not a pong overdue, so it is time to ping.
+                self._send(_PING)
+                if pong_due is None:
+                    pong_due = now + self._pong_timeout
+                next_ping = now + self._ping_interval
                 continue
             if message.type is aiohttp.WSMsgType.TEXT:
                 self._got_message = True

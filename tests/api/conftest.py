@@ -160,7 +160,7 @@ class TokenBucket:
         return False
 
 
-type WsHandler = Callable[[web.Request], Awaitable[web.WebSocketResponse]]
+type WsHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class FakeServer:

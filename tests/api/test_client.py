@@ -41,7 +41,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _printer(printer_id: str, name: str) -> dict[str, object]:
-    body = capture_json("printer_detail_bambu.json")
+    body: dict[str, object] = capture_json("printer_detail_bambu.json")
     body.update(id=printer_id, name=name)
     return body
 

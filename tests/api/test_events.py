@@ -120,7 +120,7 @@ async def test_subscribes_and_forwards_pushes(
 
     await eventually(lambda: server.ws_received and len(server.ws_received[0]) == 2)
     assert server.ws_received[0] == [_subscribe(PRUSA_ID), _subscribe(BAMBU_ID)]
-    assert stream.connected
+    await eventually(lambda: stream.connected)
     assert recorder.connects == 1
 
     await server.push(PUSH)

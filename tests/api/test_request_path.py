@@ -455,6 +455,23 @@ async def test_the_same_burst_without_a_budget_meets_the_server_limit(
     assert client.metrics.successful_fetches == 200
 
 
+async def test_concurrent_calls_share_the_budget(
+    make_client: ClientFactory, server: FakeServer
+) -> None:
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    client = make_client(sleep=record)
+
+    await asyncio.gather(*(client.printer_status(BAMBU_ID) for _ in range(30)))
+
+    # Ten tokens at once, then each caller reserved the next second.
+    assert sorted(waits) == [float(n) for n in range(1, 21)]
+    assert len(server.hits(STATUS)) == 30
+
+
 async def test_health_is_exempt_from_the_budget(
     make_client: ClientFactory, server: FakeServer, clock: FakeClock
 ) -> None:

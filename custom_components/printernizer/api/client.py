@@ -552,7 +552,7 @@ class PrinternizerClient:
                 return _Reply(response.status, response.headers, body)
         except TimeoutError as err:
             raise PrinternizerTimeoutError(f"{request.name}: timed out") from err
-        except aiohttp.ClientError as err:
+        except (aiohttp.ClientError, OSError) as err:
             detail = self._scrub(str(err)) or type(err).__name__
             raise PrinternizerConnectionError(f"{request.name}: {detail}") from err
 

@@ -23,7 +23,11 @@ class FaultKind(StrEnum):
     WRONG_SHAPE = "wrong_shape"
     """200 with valid JSON of the wrong shape (a list by default, or `body`)."""
     RESET = "reset"
-    """Close the connection without any response."""
+    """Close the connection without any response.
+
+    aiohttp's client retries an idempotent request once when the connection drops, so
+    use `count >= 2` (or None) to make a GET fail.
+    """
     RATE_LIMIT = "rate_limit"
     """429 with the server's body and headers (`retry_after` seconds)."""
     WS_DROP = "ws_drop"

@@ -529,8 +529,7 @@ class Simulator:
             if delay is not None
             else None
         )
-        if delay is None:
-            fault.add_waiter(waiter)
+        fault.add_waiter(waiter)
         self._held.add(waiter)
         try:
             return await waiter
@@ -846,6 +845,7 @@ class Simulator:
         r.add_get(f"{API}/printers/{{printer_id}}", self._get_printer)
         r.add_get(f"{API}/printers/{{printer_id}}/status", self._printer_status)
         r.add_get(f"{API}/printers/{{printer_id}}/thumbnail", self._thumbnail)
+        r.add_get(f"{API}/printers/{{printer_id}}/details", self._printer_details)
         r.add_get(f"{API}/printers/{{printer_id}}/camera/status", self._camera_status)
         r.add_post(
             f"{API}/printers/{{printer_id}}/{{action:pause|resume|stop|connect|disconnect}}",
@@ -1058,7 +1058,9 @@ class Simulator:
             "temperatures": temperatures,
             "filaments": (
                 [dict(slot) for slot in printer.filaments]
-                if printer.filaments is not None and printer.reports_temperatures
+                if printer.filaments is not None
+                and printer.connected
+                and not printer.unreachable
                 else None
             ),
             "total_jobs": printer.total_jobs if list_view else None,
@@ -1116,6 +1118,10 @@ class Simulator:
         if printer is None:
             return self._printer_not_found(printer_id)
         return json_response(self._printer_json(printer, list_view=False))
+
+    async def _printer_details(self, request: web.Request) -> web.Response:
+        # Always 500 in this server version (an AttributeError in the route).
+        return internal_error(self.clocks)
 
     async def _printer_status(self, request: web.Request) -> web.Response:
         printer_id = request.match_info["printer_id"]

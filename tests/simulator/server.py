@@ -842,6 +842,10 @@ class Simulator:
         r.add_get(f"{API}/system/info", self._system_info)
         r.add_get(f"{API}/update-check", self._update_check)
         r.add_get(f"{API}/printers", self._list_printers)
+        r.add_get(f"{API}/printers/discover", self._discover)
+        r.add_get(f"{API}/printers/discover/startup", self._discover_startup)
+        r.add_get(f"{API}/ideas/trending/{{platform}}", self._trending_ideas)
+        r.add_get(f"{API}/ideas/{{idea_id}}", self._idea)
         r.add_get(f"{API}/printers/{{printer_id}}", self._get_printer)
         r.add_get(f"{API}/printers/{{printer_id}}/status", self._printer_status)
         r.add_get(f"{API}/printers/{{printer_id}}/thumbnail", self._thumbnail)
@@ -1018,6 +1022,71 @@ class Simulator:
                 },
             }
         )
+
+    async def _trending_ideas(self, request: web.Request) -> web.Response:
+        platform = request.match_info["platform"]
+        platforms = ("makerworld", "printables")
+        if platform not in (*platforms, "all"):
+            error = "Invalid platform. Must be 'makerworld', 'printables', or 'all'"
+            return error_response(
+                self.clocks,
+                400,
+                f"Validation failed for 'platform': {error}",
+                "VALIDATION",
+                {"field": "platform", "error": error},
+            )
+        if self.trending != "seed":
+            # The cache that feeds this route is never filled any more.
+            return json_response([])
+        now = self.clocks.now()
+        cached_at = now.isoformat()
+        expires_at = (now + timedelta(hours=6)).isoformat()
+        items = []
+        for index in range(6):
+            source = platforms[index % 2]
+            if platform not in ("all", source):
+                continue
+            items.append(
+                {
+                    "id": f"{source}-{index}",
+                    "platform": source,
+                    "model_id": str(100000 + index),
+                    "title": f"Trending model {index + 1}",
+                    "url": f"https://{source}.example/models/{100000 + index}",
+                    "thumbnail_url": None,
+                    "thumbnail_local_path": None,
+                    "downloads": 1000 - 90 * index,
+                    "likes": 300 - 25 * index,
+                    "creator": f"maker{index}",
+                    "category": "functional" if index % 3 else "art",
+                    "cached_at": cached_at,
+                    "expires_at": expires_at,
+                }
+            )
+        return json_response(items)
+
+    async def _idea(self, request: web.Request) -> web.Response:
+        idea_id = request.match_info["idea_id"]
+        return error_response(
+            self.clocks,
+            404,
+            f"Idea not found: {idea_id}",
+            "NOT_FOUND",
+            {"resource_type": "idea", "resource_id": idea_id},
+        )
+
+    async def _discover(self, request: web.Request) -> web.Response:
+        reason = "discovery is disabled in configuration"
+        return error_response(
+            self.clocks,
+            503,
+            f"Printer Discovery is unavailable: {reason}",
+            "SERVICE_UNAVAILABLE",
+            {"service": "Printer Discovery", "reason": reason},
+        )
+
+    async def _discover_startup(self, request: web.Request) -> web.Response:
+        return json_response({"discovered": [], "count": 0, "new_count": 0})
 
     # ===================================================== REST: printers
     def _printer_json(self, printer: SimPrinter, *, list_view: bool) -> dict[str, Any]:

@@ -1,0 +1,585 @@
+"""The simulator against the captured responses of the real server.
+
+Every captured response is either reproduced here (same status, content type, headers
+that matter, keys at every level, JSON types and enum values) or listed in NOT_SERVED
+with the reason. A capture the simulator cannot reproduce fails; it is never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+import fnmatch
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.simulator import SimPrinter, Simulator
+from tests.simulator.testing import ManualClock, load_captures, load_jsonl
+
+CAPTURES = load_captures()
+PRUSA_ID = "825f54eb-66d1-4902-97f2-eb8be782dc2b"
+BAMBU_ID = "d274c935-84d0-4cf4-a7e6-ad7c866648cf"
+
+# Enum sets from the contract.
+PRINTER_STATUSES = {"online", "offline", "printing", "paused", "error", "unknown"}
+READ_PRINTER_TYPES = {"bambu_lab", "prusa_core"}
+HEALTH_STATUSES = {"healthy", "degraded", "unhealthy"}
+SERVICE_STATUSES = {"healthy", "degraded", "unhealthy", "disabled"}
+ERROR_CODES = {
+    "PRINTER_NOT_FOUND",
+    "JOB_NOT_FOUND",
+    "FILE_NOT_FOUND",
+    "NOT_FOUND",
+    "PRINTER_CONNECTION",
+    "SERVICE_UNAVAILABLE",
+    "VALIDATION",
+    "VALIDATION_ERROR",
+    "INTERNAL_SERVER_ERROR",
+    "RATE_LIMIT_EXCEEDED",
+}
+ENVELOPE_ENUMS = {"$.status": {"error"}, "$.error_code": ERROR_CODES}
+
+# Fields the contract marks optional (`?` or `null | ...`), by response kind. Only these
+# may be null in one response and a value in the other.
+PRINTER_NULLABLE = {
+    "ip_address",
+    "connection_config.ip_address",
+    "connection_config.api_key",
+    "connection_config.access_code",
+    "connection_config.serial_number",
+    "connection_config.webcam_url",
+    "location",
+    "description",
+    "last_seen",
+    "current_job",
+    "current_job.progress",
+    "current_job.started_at",
+    "temperatures",
+    "filaments",
+    "filaments[].color",
+    "filaments[].type",
+    "total_jobs",
+}
+TS = "2026-01-01T00:00:00.000001"
+# Reference values from the contract for fields the captures only show as null.
+PRINTER_EXAMPLES: dict[str, Any] = {
+    "connection_config.api_key": "key",
+    "connection_config.access_code": "code",
+    "connection_config.serial_number": "serial",
+    "connection_config.webcam_url": "http://cam",
+    "last_seen": TS,
+    "current_job": {
+        "name": "benchy.gcode",
+        "status": "printing",
+        "progress": 1,
+        "started_at": TS,
+        "estimated_remaining": None,
+        "layer_current": None,
+        "layer_total": None,
+    },
+    "temperatures": {"bed": 1.0, "nozzle": 1.0},
+    "filaments": [{"slot": 0, "color": "#000000", "type": "PLA", "is_active": True}],
+    "total_jobs": 0,
+}
+PRINTER_ENUMS = {
+    "$.status": PRINTER_STATUSES,
+    "$.printer_type": READ_PRINTER_TYPES,
+    "$.current_job.status": {"printing", "idle"},
+}
+
+
+def _prefixed(prefix: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}{key}": value for key, value in mapping.items()}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a response is: which fields may be null and which values are enums."""
+
+    nullable: frozenset[str] = frozenset()
+    examples: Mapping[str, Any] = field(default_factory=dict)
+    enums: Mapping[str, set[Any]] = field(default_factory=dict)
+
+
+KINDS = {
+    "health": Kind(
+        enums={"$.status": HEALTH_STATUSES, "$.services.*.status": SERVICE_STATUSES}
+    ),
+    "plain": Kind(),
+    "update_check": Kind(
+        nullable=frozenset({"$.latest_version", "$.release_url", "$.error_message"}),
+        examples={
+            "$.latest_version": "2.42.0",
+            "$.release_url": "https://x",
+            "$.error_message": "x",
+        },
+    ),
+    "printer_list": Kind(
+        nullable=frozenset(f"$.printers[].{key}" for key in PRINTER_NULLABLE),
+        examples=_prefixed("$.printers[].", PRINTER_EXAMPLES),
+        enums=_prefixed("$.printers[]", {k[1:]: v for k, v in PRINTER_ENUMS.items()}),
+    ),
+    "printer": Kind(
+        nullable=frozenset(f"$.{key}" for key in PRINTER_NULLABLE),
+        examples=_prefixed("$.", PRINTER_EXAMPLES),
+        enums=PRINTER_ENUMS,
+    ),
+    "printer_status": Kind(
+        nullable=frozenset(
+            {
+                "$.current_job",
+                "$.current_job.progress",
+                "$.current_job.remaining_time",
+                "$.temperatures",
+                "$.temperatures.bed.current",
+                "$.temperatures.nozzle.current",
+            }
+        ),
+        examples={
+            "$.current_job": {
+                "name": "benchy.gcode",
+                "progress": 1,
+                "remaining_time": 1,
+            },
+            "$.temperatures": {
+                "bed": {"current": 1.0, "target": None},
+                "nozzle": {"current": 1.0, "target": None},
+            },
+        },
+        enums={"$.status": PRINTER_STATUSES},
+    ),
+    "error": Kind(enums=ENVELOPE_ENUMS),
+    "ws_status": Kind(
+        nullable=frozenset(
+            f"$.data.{key}"
+            for key in (
+                "message",
+                "temperature_bed",
+                "temperature_nozzle",
+                "progress",
+                "current_job",
+                "current_job_file_id",
+                "current_job_has_thumbnail",
+                "current_job_thumbnail_url",
+            )
+        ),
+        examples={
+            "$.data.current_job": "benchy.gcode",
+            "$.data.current_job_file_id": "file",
+            "$.data.current_job_has_thumbnail": True,
+            "$.data.current_job_thumbnail_url": "/api/v1/printers/x/thumbnail",
+        },
+        enums={"$.type": {"printer_status"}, "$.data.status": PRINTER_STATUSES},
+    ),
+}
+
+
+# ------------------------------------------------------------------ comparison
+def json_type(value: Any) -> str:
+    """Return the JSON type of a parsed value, telling int, float and bool apart."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def assert_same_shape(actual: Any, expected: Any, kind: Kind, where: str = "$") -> None:
+    """Assert the same keys at every level and the same JSON types."""
+    if expected is None or actual is None:
+        if expected is None and actual is None:
+            return
+        assert where in kind.nullable, (
+            f"{where}: {actual!r} here but {expected!r} in the capture, and the contract "
+            "does not make it optional"
+        )
+        if actual is None:
+            return
+        assert where in kind.examples, f"{where}: no reference type for {actual!r}"
+        expected = kind.examples[where]
+    assert json_type(actual) == json_type(expected), (
+        f"{where}: {json_type(actual)} {actual!r} here, {json_type(expected)} "
+        f"{expected!r} in the capture"
+    )
+    if isinstance(expected, dict):
+        assert set(actual) == set(expected), (
+            f"{where}: keys differ; missing {sorted(set(expected) - set(actual))}, "
+            f"extra {sorted(set(actual) - set(expected))}"
+        )
+        for key, value in expected.items():
+            assert_same_shape(actual[key], value, kind, f"{where}.{key}")
+    elif isinstance(expected, list):
+        reference = expected[0] if expected else kind.examples.get(f"{where}[]")
+        for item in actual:
+            if reference is None:
+                pytest.fail(f"{where}[]: no reference item for {item!r}")
+            assert_same_shape(item, reference, kind, f"{where}[]")
+
+
+def iter_values(value: Any, where: str = "$") -> list[tuple[str, Any]]:
+    """Return (normalised path, value) for every node."""
+    found = [(where, value)]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found.extend(iter_values(child, f"{where}.{key}"))
+    elif isinstance(value, list):
+        for child in value:
+            found.extend(iter_values(child, f"{where}[]"))
+    return found
+
+
+def assert_enums(actual: Any, kind: Kind) -> None:
+    """Assert enum fields hold values from the contract's sets."""
+    for where, value in iter_values(actual):
+        for pattern, allowed in kind.enums.items():
+            if fnmatch.fnmatchcase(where, pattern) and value is not None:
+                assert value in allowed, f"{where}: {value!r} not in {sorted(allowed)}"
+
+
+VOLATILE = {
+    "timestamp",
+    "created_at",
+    "updated_at",
+    "last_seen",
+    "started_at",
+    "uptime_seconds",
+}
+
+
+def without_volatile(value: Any, extra: tuple[str, ...] = ()) -> Any:
+    """Replace values that change with every request (times, uptime)."""
+    if isinstance(value, dict):
+        return {
+            key: "<volatile>"
+            if key in VOLATILE.union(extra) and child is not None
+            else without_volatile(child, extra)
+            for key, child in value.items()
+        }
+    if isinstance(value, list):
+        return [without_volatile(child, extra) for child in value]
+    return value
+
+
+HEADERS_THAT_MATTER = (
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "retry-after",
+    "x-timezone",
+    "x-process-time",
+    "x-frame-options",
+    "content-security-policy",
+)
+
+
+def assert_headers(
+    response: aiohttp.ClientResponse, captured: Mapping[str, str]
+) -> None:
+    """Assert the content type and the presence of the headers a client may use."""
+    assert response.headers.get("Content-Type") == captured["content-type"]
+    for name in HEADERS_THAT_MATTER:
+        assert (name in response.headers) == (name in captured), (
+            f"{name}: {response.headers.get(name)!r} here, {captured.get(name)!r} in the capture"
+        )
+    for name in ("x-ratelimit-limit", "x-timezone", "retry-after"):
+        if name in captured:
+            assert response.headers[name] == captured[name], name
+    if "x-ratelimit-reset" in captured:
+        assert int(response.headers["x-ratelimit-reset"]) > 0
+
+
+# ------------------------------------------------------------------------ fleets
+def captured_fleet() -> list[SimPrinter]:
+    """The capture's printers: an unreachable Prusa (offline) and Bambu (false online)."""
+    prusa = SimPrinter(
+        "Test Prusa MK4",
+        "prusa_core",
+        id=PRUSA_ID,
+        status="offline",
+        ip_address="127.0.0.1",
+        api_key="testapikey123",
+    )
+    bambu = SimPrinter(
+        "Test Bambu A1",
+        "bambu_lab",
+        id=BAMBU_ID,
+        ip_address="127.0.0.2",
+        access_code="12345678",
+        serial_number="01P00A000000001",
+    ).go_unreachable()
+    return [prusa, bambu]
+
+
+def living_fleet() -> list[SimPrinter]:
+    """The same printers reachable and printing, so optional fields carry values."""
+    prusa, bambu = captured_fleet()
+    prusa.come_online()
+    bambu.come_online()
+    prusa.start_job("cube.gcode", duration_minutes=20)
+    bambu.start_job("benchy.gcode", duration_minutes=45)
+    bambu.webcam_url = "http://192.168.1.50/stream"
+    return [prusa, bambu]
+
+
+FLEETS = {"captured": captured_fleet, "living": living_fleet, "empty": list}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A captured response and how to reproduce it."""
+
+    file: str
+    kind: str
+    fleet: str = "captured"
+    exact: bool = False
+    restart: bool = False
+    volatile: tuple[str, ...] = ()
+
+
+CASES = [
+    Case("health_no_printers.json", "health", fleet="empty", exact=True),
+    Case("health.json", "health", exact=True),
+    Case("health_after_restart.json", "health", exact=True, restart=True),
+    Case("health_trailing_slash_404.json", "plain", exact=True),
+    Case("readiness.json", "plain", exact=True),
+    Case("liveness.json", "plain", exact=True),
+    Case("system_info.json", "plain", exact=True),
+    Case(
+        "system_info_after_restart.json",
+        "plain",
+        exact=True,
+        restart=True,
+        volatile=("database_size_mb",),  # the database grew meanwhile
+    ),
+    Case("update_check.json", "update_check"),
+    Case("metrics.txt", "plain", exact=True),
+    Case("version_404.json", "plain", exact=True),
+    Case("trending_statistics.json", "plain", exact=True),
+    Case("ws_plain_http_get.json", "plain", exact=True),
+    Case("printers_trailing_slash_404.json", "plain", exact=True),
+    Case("printers_empty.json", "plain", fleet="empty", exact=True),
+    Case("printers.json", "printer_list", exact=True),
+    Case("printers.json", "printer_list", fleet="living"),
+    Case("printers_after_restart.json", "printer_list", exact=True, restart=True),
+    Case("printers_filter_offline.json", "printer_list", exact=True),
+    Case("printers_bad_status_filter.json", "error", exact=True),
+    Case("printer_detail_prusa.json", "printer", exact=True),
+    Case("printer_detail_prusa.json", "printer", fleet="living"),
+    Case("printer_detail_bambu.json", "printer", exact=True),
+    Case("printer_detail_bambu.json", "printer", fleet="living"),
+    Case("printer_status_prusa.json", "printer_status", exact=True),
+    Case("printer_status_prusa.json", "printer_status", fleet="living"),
+    Case("printer_status_bambu.json", "printer_status", exact=True),
+    Case("printer_status_bambu.json", "printer_status", fleet="living"),
+    Case(
+        "printer_status_bambu_after_restart.json",
+        "printer_status",
+        exact=True,
+        restart=True,
+    ),
+    Case("printer_not_found.json", "error", exact=True),
+    Case("printer_status_not_found.json", "error", exact=True),
+    Case("printer_details_prusa.json", "error", exact=True),
+    Case("printer_details_bambu.json", "error", exact=True),
+    Case("printer_pause_prusa.json", "error", exact=True),
+    Case("printer_connect_prusa.json", "error", exact=True),
+    Case("printer_thumbnail_prusa.json", "error", exact=True),
+    Case("camera_status_prusa.json", "plain", exact=True),
+    Case("camera_status_bambu.json", "plain", exact=True),
+    Case("discover_disabled.json", "error", exact=True),
+    Case("discover_startup.json", "plain", exact=True),
+    Case("ideas_trending.json", "error", exact=True),
+    Case("ideas_trending_stats.json", "error", exact=True),
+    Case("trending_items_all.json", "plain", exact=True),
+    Case("rate_limited_429.json", "error"),
+]
+
+NOT_SERVED = {
+    "openapi.json": "the server's own schema document; the simulator serves no OpenAPI",
+    "metrics_when_frontend_dir_absent.txt": "a probe without the web UI; real images answer 404 (metrics.txt)",
+    "debug_system_info.json": "a debug route the integration must not depend on",
+    "jobs.json": "jobs are not part of what the integration reads",
+    "jobs_empty.json": "jobs are not simulated",
+    "jobs_after_running.json": "jobs are not simulated",
+    "jobs_validation_error.json": "jobs are not simulated",
+    "job_create.json": "jobs are not simulated",
+    "job_detail.json": "jobs are not simulated",
+    "job_not_found.json": "jobs are not simulated",
+    "job_status_running.json": "jobs are not simulated",
+    "analytics_summary.json": "aggregate statistics are not simulated",
+    "analytics_overview.json": "aggregate statistics are not simulated",
+    "analytics_overview_after.json": "aggregate statistics are not simulated",
+    "files_statistics.json": "aggregate statistics are not simulated",
+    "library_statistics.json": "aggregate statistics are not simulated",
+    "materials_stats.json": "aggregate statistics are not simulated",
+    "usage_stats_status.json": "aggregate statistics are not simulated",
+    "settings_application.json": "server settings are not simulated",
+    "printer_create_prusa.json": "printers are added through the simulator, not POST /api/v1/printers",
+    "printer_create_bambu.json": "printers are added through the simulator, not POST /api/v1/printers",
+    "printer_create_invalid_type.json": "POST /api/v1/printers is not simulated",
+    "printer_create_missing_key.json": "POST /api/v1/printers is not simulated",
+    "printer_update_bad_ip.json": "PUT /api/v1/printers/{id} is not simulated",
+}
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+async def start(fleet: str) -> Simulator:
+    sim = Simulator(printers=FLEETS[fleet](), clock=ManualClock())
+    sim.database_size_mb = 0.77
+    sim.set_update_check(
+        check_failed=True,
+        error_message=(
+            "Cannot connect to host api.github.com:443 ssl:default "
+            "[Temporary failure in name resolution]"
+        ),
+    )
+    await sim.start()
+    return sim
+
+
+def test_every_capture_is_accounted_for() -> None:
+    covered = {case.file for case in CASES} | {"rate_limited_429.json"}
+    assert set(CAPTURES) == covered | set(NOT_SERVED), (
+        f"neither reproduced nor listed: {sorted(set(CAPTURES) - covered - set(NOT_SERVED))}; "
+        f"unknown: {sorted((covered | set(NOT_SERVED)) - set(CAPTURES))}"
+    )
+    assert not covered & set(NOT_SERVED)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.file != "rate_limited_429.json"],
+    ids=lambda c: f"{c.file}-{c.fleet}",
+)
+async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> None:
+    capture = CAPTURES[case.file]
+    sim = await start(case.fleet)
+    try:
+        if case.restart:
+            await sim.restart()
+        async with session.request(capture.method, sim.url + capture.path) as response:
+            assert response.status == capture.status, await response.text()
+            assert_headers(response, capture.headers)
+            body = await response.json(content_type=None)
+    finally:
+        await sim.stop()
+    expected = capture.json()
+    kind = KINDS[case.kind]
+    assert_same_shape(body, expected, kind)
+    assert_enums(body, kind)
+    if case.exact:
+        assert without_volatile(body, case.volatile) == without_volatile(
+            expected, case.volatile
+        )
+
+
+async def test_rate_limited_capture(session: aiohttp.ClientSession) -> None:
+    capture = CAPTURES["rate_limited_429.json"]
+    sim = await start("captured")
+    try:
+        url = f"{sim.url}/api/v1/readiness"
+        for _ in range(120):
+            async with session.get(url) as response:
+                assert response.status == 200
+        async with session.get(url) as response:
+            assert response.status == capture.status
+            assert_headers(response, capture.headers)
+            assert response.headers["X-RateLimit-Remaining"] == "0"
+            body = await response.json()
+    finally:
+        await sim.stop()
+    expected = capture.json()
+    assert_same_shape(body, expected, KINDS["error"])
+    assert_enums(body, KINDS["error"])
+    assert {**body, "details": {}} == {**expected, "details": {}}
+    assert body["details"]["rate_limit_per_minute"] == 100
+
+
+@pytest.mark.parametrize("fleet", ["captured", "living"])
+async def test_websocket_matches_transcript(
+    fleet: str, session: aiohttp.ClientSession
+) -> None:
+    transcript = load_jsonl("websocket_transcript.jsonl")
+    messages = load_jsonl("websocket_messages.jsonl")
+    replies = [m for m in messages if m["type"] != "printer_status"]
+    (push,) = [m for m in messages if m["type"] == "printer_status"]
+    sent = [entry["text"] for entry in transcript if entry["direction"] == "sent"]
+    received = [
+        json.loads(entry["text"])
+        for entry in transcript
+        if entry["direction"] == "received"
+    ]
+    assert received == messages
+
+    sim = await start(fleet)
+    try:
+        async with session.ws_connect(sim.ws_url) as ws:
+            for text in sent:
+                await ws.send_str(text)
+            got = [json.loads((await ws.receive(timeout=2)).data) for _ in replies]
+            assert got == replies
+            sent_count = await sim.poll()
+            pushes = [
+                json.loads((await ws.receive(timeout=2)).data)
+                for _ in range(sent_count)
+            ]
+    finally:
+        await sim.stop()
+    kind = KINDS["ws_status"]
+    if fleet == "captured":
+        # Only the (falsely online) Bambu printer pushes; the offline Prusa emits nothing.
+        assert [p["printer_id"] for p in pushes] == [BAMBU_ID]
+        assert without_volatile(pushes[0]) == without_volatile(push)
+    else:
+        assert sorted(p["printer_id"] for p in pushes) == sorted([PRUSA_ID, BAMBU_ID])
+    for message in pushes:
+        assert_same_shape(message, push, kind)
+        assert_enums(message, kind)
+
+
+def test_comparison_catches_differences() -> None:
+    """The checks above would notice a drift of type, key or optionality."""
+    kind = KINDS["printer_status"]
+    captured = CAPTURES["printer_status_bambu.json"].json()
+    assert_same_shape(captured, captured, kind)
+    drifted = [
+        {**captured, "status": 1},
+        {**captured, "extra": None},
+        {k: v for k, v in captured.items() if k != "timestamp"},
+        {**captured, "name": None},
+        {
+            **captured,
+            "temperatures": {
+                "bed": {"current": 1, "target": None},
+                "nozzle": {"current": 0.0, "target": None},
+            },
+        },
+        {
+            **captured,
+            "current_job": {"name": "x", "progress": 1.5, "remaining_time": 3},
+        },
+    ]
+    for body in drifted:
+        with pytest.raises(AssertionError):
+            assert_same_shape(body, captured, kind)
+    with pytest.raises(AssertionError):
+        assert_enums({**captured, "status": "idle"}, kind)
+    assert json_type(True) == "bool"
+    assert json_type(1) == "int"
+    assert json_type(1.0) == "float"

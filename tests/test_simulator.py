@@ -448,6 +448,54 @@ async def test_printers_added_and_removed_while_running(
         sim.add_printer(SimPrinter("again", id=sim.printer(0).id))
 
 
+async def test_create_and_delete_printers_over_rest(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    base = f"{sim.url}{API}/printers"
+    created = await post_json(
+        session,
+        base,
+        {
+            "name": "Shelf MK4",
+            "printer_type": "octoprint",
+            "connection_config": {"ip_address": "10.0.0.5", "api_key": "abc"},
+        },
+        expect=201,
+    )
+    assert (created["printer_type"], created["status"]) == ("prusa_core", "unknown")
+    assert sim.printers[created["id"]].status == "online"
+    assert "abc" in sim.secrets
+    body = await post_json(session, base, {"printer_type": "bambu_lab"}, expect=422)
+    assert [e["loc"] for e in body["details"]["validation_errors"]] == [
+        ["body", "name"],
+        ["body", "connection_config"],
+    ]
+    missing_code = {
+        "name": "B",
+        "printer_type": "bambu_lab",
+        "connection_config": {"ip_address": "10.0.0.6"},
+    }
+    assert (await post_json(session, base, missing_code, expect=400))[
+        "error_code"
+    ] == "VALIDATION"
+    async with session.post(base, data="nope") as response:
+        assert response.status == 422
+
+    async with session.delete(f"{base}/{created['id']}") as response:
+        assert response.status == 204
+        assert response.headers["X-RateLimit-Limit"] == "20"
+    assert created["id"] not in sim.printers
+    async with session.delete(f"{base}/{created['id']}") as response:
+        assert response.status == 404
+    busy = sim.printer(0).start_job("x.gcode")
+    async with session.delete(f"{base}/{busy.id}") as response:
+        assert response.status == 409
+        assert (await response.json())["error_code"] == "HTTP_409"
+    async with session.delete(f"{base}/{busy.id}?force=true") as response:
+        assert response.status == 204
+    assert busy.id not in sim.printers
+
+
 # ------------------------------------------------------------------------ websocket
 
 

@@ -345,6 +345,7 @@ class Case:
     exact: bool = False
     restart: bool = False
     volatile: tuple[str, ...] = ()
+    body: Any = None
 
 
 CASES = [
@@ -402,6 +403,61 @@ CASES = [
     Case("ideas_trending.json", "error", exact=True),
     Case("ideas_trending_stats.json", "error", exact=True),
     Case("trending_items_all.json", "plain", exact=True),
+    Case(
+        "printer_create_prusa.json",
+        "printer",
+        fleet="empty",
+        exact=True,
+        volatile=("id",),
+        body={
+            "name": "Test Prusa MK4",
+            "printer_type": "prusa_core",
+            "connection_config": {
+                "ip_address": "127.0.0.1",
+                "api_key": "testapikey123",
+            },
+            "location": "Lab",
+            "description": "unreachable test printer",
+        },
+    ),
+    Case(
+        "printer_create_bambu.json",
+        "printer",
+        fleet="empty",
+        exact=True,
+        volatile=("id",),
+        body={
+            "name": "Test Bambu A1",
+            "printer_type": "bambu_lab",
+            "connection_config": {
+                "ip_address": "127.0.0.2",
+                "access_code": "12345678",
+                "serial_number": "01P00A000000001",
+            },
+        },
+    ),
+    Case(
+        "printer_create_invalid_type.json",
+        "error",
+        fleet="empty",
+        exact=True,
+        body={
+            "name": "x",
+            "printer_type": "klipper",
+            "connection_config": {"ip_address": "127.0.0.3"},
+        },
+    ),
+    Case(
+        "printer_create_missing_key.json",
+        "error",
+        fleet="empty",
+        exact=True,
+        body={
+            "name": "x",
+            "printer_type": "prusa_core",
+            "connection_config": {"ip_address": "127.0.0.3"},
+        },
+    ),
     Case("rate_limited_429.json", "error"),
 ]
 
@@ -425,10 +481,6 @@ NOT_SERVED = {
     "materials_stats.json": "aggregate statistics are not simulated",
     "usage_stats_status.json": "aggregate statistics are not simulated",
     "settings_application.json": "server settings are not simulated",
-    "printer_create_prusa.json": "printers are added through the simulator, not POST /api/v1/printers",
-    "printer_create_bambu.json": "printers are added through the simulator, not POST /api/v1/printers",
-    "printer_create_invalid_type.json": "POST /api/v1/printers is not simulated",
-    "printer_create_missing_key.json": "POST /api/v1/printers is not simulated",
     "printer_update_bad_ip.json": "PUT /api/v1/printers/{id} is not simulated",
 }
 
@@ -473,7 +525,9 @@ async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> No
     try:
         if case.restart:
             await sim.restart()
-        async with session.request(capture.method, sim.url + capture.path) as response:
+        async with session.request(
+            capture.method, sim.url + capture.path, json=case.body
+        ) as response:
             assert response.status == capture.status, await response.text()
             assert_headers(response, capture.headers)
             body = await response.json(content_type=None)

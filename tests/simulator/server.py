@@ -842,6 +842,8 @@ class Simulator:
         r.add_get(f"{API}/system/info", self._system_info)
         r.add_get(f"{API}/update-check", self._update_check)
         r.add_get(f"{API}/printers", self._list_printers)
+        r.add_post(f"{API}/printers", self._create_printer)
+        r.add_delete(f"{API}/printers/{{printer_id}}", self._delete_printer)
         r.add_get(f"{API}/printers/discover", self._discover)
         r.add_get(f"{API}/printers/discover/startup", self._discover_startup)
         r.add_get(f"{API}/ideas/trending/{{platform}}", self._trending_ideas)
@@ -1181,6 +1183,81 @@ class Simulator:
             }
         )
 
+    async def _create_printer(self, request: web.Request) -> web.Response:
+        raw = await request.text()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return validation_error(
+                self.clocks,
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": ["body", 0],
+                        "msg": "JSON decode error",
+                        "input": {},
+                    }
+                ],
+            )
+        errors = _create_errors(body)
+        if errors:
+            return validation_error(self.clocks, errors)
+        printer_type = body["printer_type"]
+        config = body["connection_config"]
+        secret_key = "access_code" if printer_type == "bambu_lab" else "api_key"
+        if printer_type == "unknown" or not (
+            config.get("ip_address") and config.get(secret_key)
+        ):
+            error = "Failed to add printer configuration"
+            return error_response(
+                self.clocks,
+                400,
+                f"Validation failed for 'printer_config': {error}",
+                "VALIDATION",
+                {"field": "printer_config", "error": error},
+            )
+        printer = SimPrinter(
+            str(body["name"]),
+            "bambu_lab" if printer_type == "bambu_lab" else "prusa_core",
+            ip_address=str(config["ip_address"]),
+            api_key=config.get("api_key"),
+            access_code=config.get("access_code"),
+            serial_number=config.get("serial_number"),
+            webcam_url=config.get("webcam_url"),
+        )
+        self.add_printer(printer)
+        created = self._printer_json(printer, list_view=False)
+        # Right after creation the server has not polled the printer yet.
+        created.update(
+            status="unknown",
+            location=body.get("location"),
+            description=body.get("description"),
+            last_seen=None,
+            current_job=None,
+            temperatures=None,
+            filaments=None,
+        )
+        return json_response(created, status=201)
+
+    async def _delete_printer(self, request: web.Request) -> web.Response:
+        printer_id = request.match_info["printer_id"]
+        errors: list[dict[str, Any]] = []
+        force = _bool_param(request.query, "force", errors)
+        if errors:
+            return validation_error(self.clocks, errors)
+        printer = self.printers.get(printer_id)
+        if printer is None:
+            return self._printer_not_found(printer_id)
+        if printer.job_name and not force:
+            return error_response(
+                self.clocks,
+                409,
+                "Cannot delete printer with active jobs. Use force=true to delete anyway.",
+                "HTTP_409",
+            )
+        self.remove_printer(printer_id)
+        return web.Response(status=204)
+
     async def _get_printer(self, request: web.Request) -> web.Response:
         printer_id = request.match_info["printer_id"]
         printer = self.printers.get(printer_id)
@@ -1441,6 +1518,57 @@ def _enum_param(
         )
         return None
     return str(raw)
+
+
+def _create_errors(body: Any) -> list[dict[str, Any]]:
+    """Pydantic's errors for a PrinterCreateRequest body."""
+    if not isinstance(body, dict):
+        return [
+            {
+                "type": "model_attributes_type",
+                "loc": ["body"],
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": body,
+            }
+        ]
+    errors: list[dict[str, Any]] = [
+        {
+            "type": "missing",
+            "loc": ["body", name],
+            "msg": "Field required",
+            "input": body,
+        }
+        for name in ("name", "printer_type", "connection_config")
+        if name not in body
+    ]
+    if "name" in body and not isinstance(body["name"], str):
+        errors.append(
+            {
+                "type": "string_type",
+                "loc": ["body", "name"],
+                "msg": "Input should be a valid string",
+                "input": body["name"],
+            }
+        )
+    if "printer_type" in body and body["printer_type"] not in PRINTER_TYPES:
+        errors.append(
+            {
+                "type": "enum",
+                "loc": ["body", "printer_type"],
+                "msg": enum_message(PRINTER_TYPES),
+                "input": body["printer_type"],
+            }
+        )
+    if "connection_config" in body and not isinstance(body["connection_config"], dict):
+        errors.append(
+            {
+                "type": "dict_type",
+                "loc": ["body", "connection_config"],
+                "msg": "Input should be a valid dictionary",
+                "input": body["connection_config"],
+            }
+        )
+    return errors
 
 
 _TRUE = {"1", "true", "t", "yes", "y", "on"}

@@ -1,0 +1,87 @@
+"""The Printernizer integration: a 3D printer fleet server in Home Assistant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN, LOGGER, PLATFORM_UNLOAD_TIMEOUT
+from .coordinator import (
+    PrinternizerConfigEntry,
+    PrinternizerRuntimeData,
+    ServerHealthCoordinator,
+)
+from .helpers import create_client
+from .shutdown import async_shutdown_parallel
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> bool:
+    """Set up Printernizer from a config entry.
+
+    Only the health check gates setup; a server that is down raises
+    ConfigEntryNotReady and Home Assistant retries on its own.
+    """
+    client = create_client(hass, entry.data)
+    health = ServerHealthCoordinator(hass, entry, client)
+    await health.async_config_entry_first_refresh()
+    entry.runtime_data = PrinternizerRuntimeData(client=client, health=health)
+
+    entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+def _version_listener(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> Callable[[], None]:
+    """Keep the hub device's software version in step with the server."""
+    health = entry.runtime_data.health
+    known = health.data.version
+
+    @callback
+    def _update_version() -> None:
+        nonlocal known
+        if not health.last_update_success or health.data.version == known:
+            return
+        known = health.data.version
+        registry = dr.async_get(hass)
+        if device := registry.async_get_device_by_identifier(
+            (DOMAIN, entry.entry_id), entry.entry_id
+        ):
+            registry.async_update_device(device.id, sw_version=known)
+
+    return _update_version
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> bool:
+    """Unload a config entry without ever waiting on a hung server.
+
+    In-flight requests are cancelled first, then the platforms unload (bounded), then
+    every component stops in parallel, each within its own timeout.
+    """
+    runtime = entry.runtime_data
+    cancelled = runtime.client.cancel_inflight()
+    LOGGER.debug("Unloading; cancelled %d requests in flight", cancelled)
+    try:
+        async with asyncio.timeout(PLATFORM_UNLOAD_TIMEOUT):
+            unload_ok = await hass.config_entries.async_unload_platforms(
+                entry, PLATFORMS
+            )
+    except TimeoutError:
+        LOGGER.warning(
+            "Unloading the platforms did not finish within %.0f s",
+            PLATFORM_UNLOAD_TIMEOUT,
+        )
+        unload_ok = False
+    await async_shutdown_parallel(runtime.shutdown_steps())
+    return unload_ok

@@ -1,0 +1,19 @@
+"""Constants for the Printernizer integration."""
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "printernizer"
+LOGGER = logging.getLogger(__package__)
+
+MANUFACTURER: Final = "Printernizer"
+
+CONF_TOKEN: Final = "token"  # noqa: S105
+
+HEALTH_SCAN_INTERVAL: Final = timedelta(seconds=30)
+
+# Unload budget: platforms first, then every component in parallel with its own bound.
+PLATFORM_UNLOAD_TIMEOUT: Final = 5.0
+SHUTDOWN_TIMEOUT_PRINTERS: Final = 15.0
+SHUTDOWN_TIMEOUT_DEFAULT: Final = 5.0

@@ -1,0 +1,101 @@
+"""Coordinators that keep Home Assistant in step with a Printernizer server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import (
+    DataUpdateCoordinator,
+    TimestampDataUpdateCoordinator,
+    UpdateFailed,
+)
+
+from .api import (
+    PrinternizerAuthenticationError,
+    PrinternizerClient,
+    PrinternizerConnectionError,
+    PrinternizerError,
+    PrinternizerResponseError,
+    ServerHealth,
+)
+from .const import DOMAIN, HEALTH_SCAN_INTERVAL, LOGGER, SHUTDOWN_TIMEOUT_DEFAULT
+from .shutdown import ShutdownStep
+
+
+@dataclass(slots=True)
+class PrinternizerRuntimeData:
+    """Everything one config entry owns while it is loaded."""
+
+    client: PrinternizerClient
+    health: ServerHealthCoordinator
+
+    def coordinators(self) -> dict[str, DataUpdateCoordinator[Any]]:
+        """Every coordinator of the entry, by a name for diagnostics."""
+        return {"health": self.health}
+
+    def shutdown_steps(self) -> list[ShutdownStep]:
+        """Everything to stop on unload, each with its time budget."""
+        return [
+            ShutdownStep(
+                "health coordinator",
+                self.health.async_shutdown,
+                SHUTDOWN_TIMEOUT_DEFAULT,
+            ),
+        ]
+
+
+type PrinternizerConfigEntry = ConfigEntry[PrinternizerRuntimeData]
+
+
+def update_failed_from(err: PrinternizerError) -> Exception:
+    """Translate a client error into the exception a coordinator raises."""
+    if isinstance(err, PrinternizerAuthenticationError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        )
+    if isinstance(err, PrinternizerResponseError):
+        key = "invalid_response"
+    elif isinstance(err, PrinternizerConnectionError):
+        key = "cannot_connect"
+    else:
+        key = "request_failed"
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"error": str(err)},
+    )
+
+
+class ServerHealthCoordinator(TimestampDataUpdateCoordinator[ServerHealth]):
+    """Polls the server's health report; its first refresh gates setup."""
+
+    config_entry: PrinternizerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PrinternizerConfigEntry,
+        client: PrinternizerClient,
+    ) -> None:
+        """Initialise the coordinator."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} health",
+            update_interval=HEALTH_SCAN_INTERVAL,
+            always_update=False,
+        )
+        self.client = client
+
+    @override
+    async def _async_update_data(self) -> ServerHealth:
+        """Fetch the health report."""
+        try:
+            return await self.client.health()
+        except PrinternizerError as err:
+            raise update_failed_from(err) from err

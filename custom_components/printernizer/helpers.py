@@ -1,0 +1,39 @@
+"""Small helpers shared by the config flow and the entry setup."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import BasicAuth
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import PrinternizerClient, RetryPolicy
+from .const import CONF_TOKEN
+
+# Per-call retries of the client: 3 attempts with exponential backoff inside 60 s.
+RETRY_POLICY = RetryPolicy()
+
+
+def create_client(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    *,
+    retry: RetryPolicy | None = None,
+) -> PrinternizerClient:
+    """Create a client on Home Assistant's shared session.
+
+    `data` holds the URL, verify_ssl and the optional reverse-proxy credentials:
+    basic auth when a user name is set, otherwise a bearer token if one is.
+    """
+    session = async_get_clientsession(hass, data.get(CONF_VERIFY_SSL, True))
+    auth = token = None
+    if username := data.get(CONF_USERNAME):
+        auth = BasicAuth(username, data.get(CONF_PASSWORD) or "")
+    else:
+        token = data.get(CONF_TOKEN) or None
+    return PrinternizerClient(
+        session, data[CONF_URL], retry=retry or RETRY_POLICY, auth=auth, token=token
+    )

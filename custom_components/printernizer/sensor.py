@@ -1,0 +1,121 @@
+"""Sensors for the Printernizer integration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import HealthStatus, ServerHealth, ServiceStatus
+from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
+from .entity import PrinternizerHubEntity, async_track_services, service_translation
+
+PARALLEL_UPDATES = 0
+
+HEALTH_STATES = [
+    HealthStatus.HEALTHY.value,
+    HealthStatus.DEGRADED.value,
+    HealthStatus.UNHEALTHY.value,
+]
+# `unknown` is not an option: an unknown value becomes Home Assistant's own unknown state.
+SERVICE_STATES = [
+    ServiceStatus.HEALTHY.value,
+    ServiceStatus.DEGRADED.value,
+    ServiceStatus.UNHEALTHY.value,
+    ServiceStatus.DISABLED.value,
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HealthSensorDescription(SensorEntityDescription):
+    """Describes a sensor read from the server's health report."""
+
+    value_fn: Callable[[ServerHealth], StateType]
+
+
+def _option(value: str, options: list[str]) -> str | None:
+    return value if value in options else None
+
+
+def service_status_description(service: str) -> HealthSensorDescription:
+    """Describe the status sensor of one server service."""
+    translation_key, _ = service_translation(service, "status")
+    return HealthSensorDescription(
+        key=f"service_{service}_status",
+        translation_key=translation_key,
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=SERVICE_STATES,
+        value_fn=lambda health: (
+            _option(svc.status.value, SERVICE_STATES)
+            if (svc := health.services.get(service))
+            else None
+        ),
+    )
+
+
+SERVER_STATUS = HealthSensorDescription(
+    key="server_status",
+    translation_key="server_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=HEALTH_STATES,
+    value_fn=lambda health: _option(health.status.value, HEALTH_STATES),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of a config entry."""
+    coordinator = entry.runtime_data.health
+    async_add_entities([HealthSensor(entry, coordinator, SERVER_STATUS)])
+    async_track_services(
+        entry,
+        lambda service: [ServiceStatusSensor(entry, coordinator, service)],
+        async_add_entities,
+    )
+
+
+class HealthSensor(PrinternizerHubEntity[ServerHealthCoordinator], SensorEntity):
+    """A sensor whose value comes from the health report."""
+
+    entity_description: HealthSensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ServiceStatusSensor(HealthSensor):
+    """The status of one service the server reports on."""
+
+    def __init__(
+        self,
+        entry: PrinternizerConfigEntry,
+        coordinator: ServerHealthCoordinator,
+        service: str,
+    ) -> None:
+        """Initialise the sensor for `service`."""
+        super().__init__(entry, coordinator, service_status_description(service))
+        self._service = service
+        _, self._attr_translation_placeholders = service_translation(service, "status")
+
+    @property
+    @override
+    def available(self) -> bool:
+        """A service the server no longer reports is unavailable."""
+        return super().available and self._service in self.coordinator.data.services

@@ -1,0 +1,111 @@
+"""Tests for setting up and unloading a Printernizer entry."""
+
+from __future__ import annotations
+
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.printernizer.const import HEALTH_SCAN_INTERVAL
+from tests.conftest import SetupIntegration
+from tests.simulator import Simulator
+
+STATUS_ENTITY = "sensor.printernizer_server_status"
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(HEALTH_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_setup_creates_hub_and_status(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A loaded entry shows the server's status on a hub device."""
+    assert hass.states.get(STATUS_ENTITY).state == "healthy"
+    device = device_registry.async_get_device_by_identifier(
+        ("printernizer", init_integration.entry_id), init_integration.entry_id
+    )
+    assert device is not None
+    assert device.name == "Printernizer"
+    assert device.manufacturer == "Printernizer"
+    assert device.sw_version == "2.42.0"
+    assert device.configuration_url == simulator.url
+
+
+async def test_status_follows_server(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The status sensor changes when a service degrades, and recovers."""
+    simulator.set_service_status("file_service", "degraded")
+    await _tick(hass, freezer)
+    assert hass.states.get(STATUS_ENTITY).state == "degraded"
+
+    simulator.set_service_status("database", "unhealthy")
+    await _tick(hass, freezer)
+    assert hass.states.get(STATUS_ENTITY).state == "unhealthy"
+
+    simulator.set_service_status("database", "healthy")
+    simulator.set_service_status("file_service", "healthy")
+    await _tick(hass, freezer)
+    assert hass.states.get(STATUS_ENTITY).state == "healthy"
+
+
+async def test_unavailable_while_server_down_logged_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stopped server makes the sensor unavailable; one log line each way."""
+    await simulator.go_down()
+    for _ in range(3):
+        await _tick(hass, freezer)
+        assert hass.states.get(STATUS_ENTITY).state == STATE_UNAVAILABLE
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    failures = [r for r in ours if "Error fetching printernizer health" in r.message]
+    assert len(failures) == 1
+    assert failures[0].levelname == "ERROR"
+    assert all(r.exc_info is None for r in ours if r.levelno >= logging.INFO)
+
+    await simulator.come_up()
+    await _tick(hass, freezer)
+    assert hass.states.get(STATUS_ENTITY).state == "healthy"
+    recovered = [r for r in caplog.records if "health data recovered" in r.message]
+    assert len(recovered) == 1
+
+
+async def test_server_down_at_setup_retries(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    simulator: Simulator,
+) -> None:
+    """A server that is down at setup leaves the entry waiting to retry."""
+    await simulator.go_down()
+    entry = await setup_integration()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """Unloading leaves the entry not loaded and the entity unavailable."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get(STATUS_ENTITY).state == STATE_UNAVAILABLE

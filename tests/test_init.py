@@ -15,7 +15,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.printernizer.const import HEALTH_SCAN_INTERVAL
+from custom_components.printernizer.const import (
+    HEALTH_SCAN_INTERVAL,
+    HEALTH_SETUP_TIMEOUT,
+)
 from tests.conftest import SetupIntegration
 from tests.simulator import Simulator
 
@@ -109,3 +112,23 @@ async def test_unload(hass: HomeAssistant, init_integration: MockConfigEntry) ->
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(STATUS_ENTITY).state == STATE_UNAVAILABLE
+
+
+async def test_hung_server_at_setup_gives_up_quickly(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A server that accepts but never answers makes setup retry after 15 s."""
+    hang = simulator.fault(path="/api/v1/health", kind="hang")
+    setup = hass.async_create_task(setup_integration())
+    await hang.hit.wait()
+    assert not setup.done()
+
+    freezer.tick(HEALTH_SETUP_TIMEOUT + 0.1)
+    async_fire_time_changed(hass)
+    entry = await setup
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "did not answer its health check within 15 s" in entry.reason
+    simulator.clear_faults()

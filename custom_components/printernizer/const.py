@@ -12,6 +12,8 @@ MANUFACTURER: Final = "Printernizer"
 CONF_TOKEN: Final = "token"  # noqa: S105
 
 HEALTH_SCAN_INTERVAL: Final = timedelta(seconds=30)
+# The health check that gates setup gives up after this long; Home Assistant retries.
+HEALTH_SETUP_TIMEOUT: Final = 15.0
 
 # Unload budget: platforms first, then every component in parallel with its own bound.
 PLATFORM_UNLOAD_TIMEOUT: Final = 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -22,7 +23,13 @@ from .api import (
     PrinternizerResponseError,
     ServerHealth,
 )
-from .const import DOMAIN, HEALTH_SCAN_INTERVAL, LOGGER, SHUTDOWN_TIMEOUT_DEFAULT
+from .const import (
+    DOMAIN,
+    HEALTH_SCAN_INTERVAL,
+    HEALTH_SETUP_TIMEOUT,
+    LOGGER,
+    SHUTDOWN_TIMEOUT_DEFAULT,
+)
 from .shutdown import ShutdownStep
 
 
@@ -94,8 +101,20 @@ class ServerHealthCoordinator(TimestampDataUpdateCoordinator[ServerHealth]):
 
     @override
     async def _async_update_data(self) -> ServerHealth:
-        """Fetch the health report."""
+        """Fetch the health report.
+
+        The first fetch gates setup, so it gets a short bound of its own: a hung
+        server then means "not ready, retry later" instead of a stalled start-up.
+        """
+        bound = HEALTH_SETUP_TIMEOUT if self.data is None else None
         try:
-            return await self.client.health()
+            async with asyncio.timeout(bound):
+                return await self.client.health()
+        except TimeoutError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="setup_timeout",
+                translation_placeholders={"seconds": f"{HEALTH_SETUP_TIMEOUT:.0f}"},
+            ) from err
         except PrinternizerError as err:
             raise update_failed_from(err) from err

@@ -141,3 +141,23 @@ def test_brand_icons() -> None:
         with Image.open(INTEGRATION / "brand" / name) as image:
             assert image.size == (size, size)
             assert image.mode == "RGBA"
+
+
+def test_quality_scale_names_every_rule() -> None:
+    """quality_scale.yaml answers every rule core integrations answer, and no other."""
+    import yaml
+
+    from homeassistant import components
+
+    reference = Path(components.__file__).parent / "uptime_kuma" / "quality_scale.yaml"
+    rules = set(yaml.safe_load(reference.read_text(encoding="utf-8"))["rules"])
+    ours = yaml.safe_load(
+        (INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8")
+    )["rules"]
+    assert set(ours) == rules
+    assert len(rules) == 54
+    for rule, value in ours.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "exempt"}, rule
+        if status == "exempt":
+            assert value["comment"], rule

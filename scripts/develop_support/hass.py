@@ -13,6 +13,8 @@ import aiohttp
 DEV_NAME = "Developer"
 DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # noqa: S105 - a local development account, on 127.0.0.1 only
+# Onboarding asks for a country (Home Assistant raises a repair without one); any will do.
+DEV_COUNTRY = "DE"
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
@@ -157,6 +159,7 @@ class HomeAssistant:
                 },
             )
             await self._exchange_code(reply["auth_code"])
+            await self.ws("config/core/update", country=DEV_COUNTRY)
         else:
             await self.login(username, password)
         # The remaining steps, in the order the frontend sends them.

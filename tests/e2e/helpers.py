@@ -1,0 +1,59 @@
+"""Helpers for the browser tests: where Chromium is, how screenshots are stored."""
+
+from __future__ import annotations
+
+from io import BytesIO
+import json
+import os
+from pathlib import Path
+import shutil
+from typing import Any
+import urllib.request
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = ROOT / "docs" / "images"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Chromium from PRINTERNIZER_CHROMIUM, /usr/bin/chromium or PATH."""
+    for candidate in (
+        os.environ.get("PRINTERNIZER_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def save_screenshot(png: bytes, name: str) -> Path:
+    """Store a screenshot in docs/images with a small palette, to keep it small."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    path = IMAGES / name
+    image = Image.open(BytesIO(png)).convert("RGB")
+    image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(
+        path, optimize=True
+    )
+    return path
+
+
+def get_json(url: str, timeout: float = 10) -> Any:
+    """GET a JSON document from a local http:// URL."""
+    if not url.startswith("http://127.0.0.1:"):
+        msg = f"only the local simulator is asked: {url}"
+        raise ValueError(msg)
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        return json.load(response)

@@ -1,0 +1,172 @@
+"""The integration in a real browser: Home Assistant's own pages, driven by Chromium.
+
+Runs against `scripts/develop` (see conftest.py): log in as the development account, find
+the Printernizer devices under Settings → Devices & services, check a printer's entities
+against the simulator, and add a second server through the UI config flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+import json
+from pathlib import Path
+import re
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import pytest
+
+from scripts.develop_support.config import free_port
+from scripts.develop_support.hass import HomeAssistant
+from tests.e2e.helpers import get_json, save_screenshot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = "printernizer"
+HUB_NAME = "Printernizer"
+TRANSLATIONS = json.loads(
+    (ROOT / "custom_components" / DOMAIN / "translations" / "en.json").read_text()
+)
+
+
+def api[T](info: dict[str, Any], call: Callable[[HomeAssistant], Awaitable[T]]) -> T:
+    """Run one call against Home Assistant's REST/websocket API as the dev account."""
+
+    async def _run() -> T:
+        async with aiohttp.ClientSession() as session:
+            ha = HomeAssistant(session, info["url"])
+            await ha.login(info["username"], info["password"])
+            return await call(ha)
+
+    # Playwright's sync API keeps an event loop running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _run()).result(timeout=120)
+
+
+def simulator_state(url: str) -> dict[str, Any]:
+    """The simulator's own view of its fleet."""
+    state: dict[str, Any] = get_json(f"{url}/_simulator/state")
+    return state
+
+
+def log_in(page: Page, info: dict[str, Any]) -> None:
+    """Log in on Home Assistant's login page and wait for the app to load."""
+    page.goto(info["url"])
+    page.locator("input[name=username]").fill(info["username"])
+    page.locator("input[name=password]").fill(info["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.locator("ha-sidebar").wait_for(timeout=90_000)
+
+
+def open_integration(page: Page) -> None:
+    """Settings → Devices & services → Printernizer, by clicking as a person would."""
+    page.locator("ha-sidebar").get_by_text("Settings", exact=True).click()
+    page.wait_for_url("**/config/dashboard")
+    page.get_by_text("Devices & services", exact=True).first.click()
+    page.wait_for_url("**/config/integrations/dashboard")
+    page.get_by_text("Printernizer", exact=True).first.click()
+    page.wait_for_url(f"**/config/integrations/integration/{DOMAIN}")
+
+
+def displayed_state(page: Page, entity_id: str) -> str:
+    """The state as the frontend words it (translated, with units)."""
+    text: str = page.evaluate(
+        """(entityId) => {
+            const hass = document.querySelector("home-assistant").hass;
+            return hass.formatEntityState(hass.states[entityId]);
+        }""",
+        entity_id,
+    )
+    return text
+
+
+def test_devices_and_entities_show_the_simulator(
+    page: Page, dev_setup: dict[str, Any]
+) -> None:
+    """The hub and one device per printer, and a printer's entities with its values."""
+    sim = simulator_state(dev_setup["simulator_url"])
+    entry_id = dev_setup["entry_id"]
+    devices = api(dev_setup, lambda ha: ha.devices(entry_id))
+    entities = api(dev_setup, lambda ha: ha.entities(entry_id))
+    names = {device["name"] for device in devices}
+    printers = [printer["name"] for printer in sim["printers"]]
+    assert names == {HUB_NAME, *printers}, f"devices {names}, simulator {printers}"
+
+    log_in(page, dev_setup)
+    open_integration(page)
+    for name in [HUB_NAME, *printers]:
+        page.get_by_text(name, exact=True).first.wait_for()
+
+    # The printing printer: its device page lists its entities with their values.
+    printer = next(p for p in sim["printers"] if p["status"] == "printing")
+    device = next(d for d in devices if d["name"] == printer["name"])
+    page.get_by_text(printer["name"], exact=True).first.click()
+    page.wait_for_url(f"**/config/devices/device/{device['id']}")
+    own = [
+        e
+        for e in entities
+        if e["device_id"] == device["id"] and not e.get("disabled_by")
+    ]
+    assert own, f"no entities on {printer['name']}"
+    states = api(dev_setup, lambda ha: ha.states())
+    status = next(
+        e["entity_id"]
+        for e in own
+        if e["entity_id"].startswith("sensor.")
+        and (e.get("translation_key") == "status" or e["entity_id"].endswith("_status"))
+    )
+    assert states[status]["state"] == printer["status"]
+    for entity in own:
+        text = displayed_state(page, entity["entity_id"])
+        page.get_by_text(text, exact=True).first.wait_for()
+    page.wait_for_timeout(500)  # let the last cards settle before the picture
+    save_screenshot(page.screenshot(), "device-page.png")
+
+
+def test_add_a_second_server_through_the_config_flow(
+    page: Page, dev_setup: dict[str, Any], second_simulator: str
+) -> None:
+    """The UI flow: a wrong URL shows cannot_connect, the right one adds the entry."""
+    before = api(dev_setup, lambda ha: ha.entries(DOMAIN))
+    log_in(page, dev_setup)
+    open_integration(page)
+    page.get_by_role("button", name=re.compile(r"^Add (hub|entry|service)")).click()
+    url = page.get_by_role("textbox", name="URL")
+
+    url.fill(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_text(TRANSLATIONS["config"]["error"]["cannot_connect"]).wait_for()
+    box = page.locator("dialog-data-entry-flow").locator("dialog").first.bounding_box()
+    assert box is not None
+    margin = 16
+    clip = {
+        "x": max(box["x"] - margin, 0),
+        "y": max(box["y"] - margin, 0),
+        "width": box["width"] + 2 * margin,
+        "height": box["height"] + 2 * margin,
+    }
+    save_screenshot(page.screenshot(clip=clip), "config-flow-cannot-connect.png")
+
+    url.fill(second_simulator)
+    page.get_by_role("button", name="Submit").click()
+    # The entry is created; the last step offers to name the new device.
+    page.get_by_role("button", name=re.compile(r"^(Skip and finish|Finish)$")).click()
+
+    def _loaded(entries: list[dict[str, Any]]) -> bool:
+        return len(entries) == len(before) + 1 and all(
+            e["state"] == "loaded" for e in entries
+        )
+
+    entries = api(dev_setup, lambda ha: ha.entries(DOMAIN))
+    for _ in range(60):
+        if _loaded(entries):
+            break
+        page.wait_for_timeout(500)
+        entries = api(dev_setup, lambda ha: ha.entries(DOMAIN))
+    assert _loaded(entries), entries

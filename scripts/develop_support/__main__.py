@@ -128,7 +128,10 @@ class Develop:
         self.args = args
         self.config_dir: Path = args.config_dir.resolve()
         self.groups = ProcessGroups()
-        self.started = time.monotonic()
+        # Wall clock, so that scripts/develop's .venv setup counts too (bash's
+        # EPOCHREALTIME has the locale's decimal separator).
+        started = os.environ.get("PRINTERNIZER_DEVELOP_STARTED", "").replace(",", ".")
+        self.started = float(started) if started else time.time()
         self.sim_url = ""
         self.sim: Child | None = None
         self.hass: Child | None = None
@@ -143,7 +146,7 @@ class Develop:
 
     def elapsed(self) -> str:
         """Seconds since the command started."""
-        return f"{time.monotonic() - self.started:.1f} s"
+        return f"{time.time() - self.started:.1f} s"
 
     def say(self, text: str) -> None:
         """Print a progress line."""
@@ -313,7 +316,7 @@ class Develop:
         print(
             f"""
   Home Assistant   {self.ha_url}   (log in as {DEV_USERNAME} / {DEV_PASSWORD})
-  Entry            {entry_title}, loaded {self.elapsed()} after the start
+  Entry            {entry_title}, loaded {self.elapsed()} after the command started
   Simulator        {sim}   (state: curl {sim}/_simulator/state)
   Logs             {log} (integration at debug level)
                    {self.config_dir / "simulator.log"}
@@ -364,7 +367,7 @@ class Develop:
             state.simulator_port, state.entry_id = sim_port, entry_id
             state.save(self.config_dir)
             entry = await ha.wait_for_entry_state(entry_id, DOMAIN, ENTRY_LOAD_TIMEOUT)
-            self.say(f"entry loaded {self.elapsed()} after the start")
+            self.say(f"entry loaded {self.elapsed()} after the command started")
             await self.tidy_onboarding_entries(ha)
             self.banner(entry["title"])
             if args.ready_file:

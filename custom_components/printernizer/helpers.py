@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import BasicAuth
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from yarl import URL
 
 from .api import PrinternizerClient, RetryPolicy
 from .const import CONF_TOKEN
@@ -29,11 +29,13 @@ def create_client(
     basic auth when a user name is set, otherwise a bearer token if one is.
     """
     session = async_get_clientsession(hass, data.get(CONF_VERIFY_SSL, True))
-    auth = token = None
+    url = URL(data[CONF_URL])
+    token = None
     if username := data.get(CONF_USERNAME):
-        auth = BasicAuth(username, data.get(CONF_PASSWORD) or "")
+        # The client turns URL credentials into a basic auth header and strips them.
+        url = url.with_user(username).with_password(data.get(CONF_PASSWORD) or None)
     else:
         token = data.get(CONF_TOKEN) or None
     return PrinternizerClient(
-        session, data[CONF_URL], retry=retry or RETRY_POLICY, auth=auth, token=token
+        session, str(url), retry=retry or RETRY_POLICY, token=token
     )

@@ -27,7 +27,7 @@ DEFAULT_NAMES = {
         "Prusa MK3.9",
     ],
 }
-AMS_SLOTS = [
+AMS_SLOTS: list[dict[str, Any]] = [
     {"slot": 0, "color": "#FFFFFF", "type": "PLA", "is_active": True},
     {"slot": 1, "color": "#000000", "type": "PLA", "is_active": False},
     {"slot": 2, "color": "#FF6A13", "type": "PETG", "is_active": False},

@@ -113,7 +113,7 @@ class Simulator:
     with the clock and the simulator polls and pushes every `poll_interval` seconds.
     """
 
-    def __init__(  # noqa: PLR0917 - the documented signature
+    def __init__(
         self,
         printers: int | Iterable[SimPrinter] | None = None,
         trending: str = "absent",
@@ -627,12 +627,18 @@ class Simulator:
         self, path_glob: str | None = None, method: str | None = None
     ) -> int:
         """Count requests received, optionally by path (exact or glob) and method."""
-        return sum(
-            1
+        return len(self.requests_matching(path_glob, method))
+
+    def requests_matching(
+        self, path_glob: str | None = None, method: str | None = None
+    ) -> list[RecordedRequest]:
+        """Return the recorded requests by path (exact or glob) and method."""
+        return [
+            recorded
             for recorded in self.requests
             if _glob_match(path_glob, recorded.path)
             and (method is None or recorded.method == method.upper())
-        )
+        ]
 
     def clear_requests(self) -> None:
         """Forget the recorded requests."""
@@ -693,20 +699,22 @@ class Simulator:
             self._forget_ws(client)
             return
         task = asyncio.create_task(ws.close(code=code, message=b"server closing"))
-        if self.realtime:
-            await asyncio.wait({task}, timeout=2)
-        else:
-            for _ in range(_WS_CLOSE_SPINS):
-                if task.done():
-                    break
-                await asyncio.sleep(0)
-        if not task.done():
-            transport = client.request.transport
-            if transport is not None:
-                transport.abort()
-            task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        self._forget_ws(client)
+        try:
+            if self.realtime:
+                await asyncio.wait({task}, timeout=2)
+            else:
+                for _ in range(_WS_CLOSE_SPINS):
+                    if task.done():
+                        break
+                    await asyncio.sleep(0)
+        finally:
+            if not task.done():
+                transport = client.request.transport
+                if transport is not None:
+                    transport.abort()
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            self._forget_ws(client)
 
     def _forget_ws(self, client: WsClient) -> None:
         if self._ws_clients.pop(client.id, None) is not None:

@@ -661,7 +661,7 @@ async def test_fault_malformed_and_wrong_shape(
             json.loads(await response.text())
     sim.fault(FaultKind.WRONG_SHAPE, path=f"{API}/health", count=1)
     assert isinstance(await get_json(session, f"{sim.url}{API}/health"), list)
-    sim.fault("wrong_shape", path=f"{API}/health", body={"status": 3}, count=1)
+    sim.fault("WRONG_SHAPE", path=f"{API}/health", body={"status": 3}, count=1)
     assert await get_json(session, f"{sim.url}{API}/health") == {"status": 3}
     assert (await get_json(session, f"{sim.url}{API}/health"))["status"] == "healthy"
 

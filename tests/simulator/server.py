@@ -479,7 +479,7 @@ class Simulator:
     ) -> Fault:
         """Inject a fault; see `FaultKind`. The newest matching fault wins."""
         fault = Fault(
-            FaultKind(kind),
+            FaultKind(str(kind).lower()),
             path=path,
             method=method,
             count=count,

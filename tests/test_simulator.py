@@ -86,6 +86,19 @@ def test_default_fleet_is_deterministic() -> None:
     assert len(set(one.secrets)) == 3
 
 
+def test_random_jobs_are_seeded() -> None:
+    runs = []
+    for _ in range(2):
+        sim = Simulator(printers=4, seed=7)
+        sim.printer(0).go_offline()
+        started = sim.start_random_jobs(chance=1.0)
+        runs.append([(p.id, p.job_name, p.job_duration_s) for p in started])
+        assert sim.printer(0) not in started
+        assert all(p.status == "printing" for p in started)
+    assert runs[0] == runs[1]
+    assert len(runs[0]) == 3
+
+
 def test_fleet_sizes_and_custom_printers() -> None:
     five = Simulator(printers=5)
     assert [p.printer_type for p in five.printers.values()] == [

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="initial fleet state; demo: one printer printing, one paused, the others idle",
     )
     parser.add_argument(
+        "--auto-jobs",
+        action="store_true",
+        help="idle printers start new jobs now and then (on by default with --scenario demo)",
+    )
+    parser.add_argument(
         "--no-rate-limit",
         action="store_true",
         help="disable the server's per-IP rate limit",
@@ -93,6 +98,7 @@ async def run(args: argparse.Namespace) -> None:
         version=args.version_string,
         rate_limit=not args.no_rate_limit,
         poll_interval=args.poll_interval,
+        auto_jobs=args.auto_jobs or args.scenario == "demo",
     )
     if args.scenario:
         apply_scenario(sim, args.scenario)

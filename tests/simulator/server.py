@@ -49,6 +49,14 @@ DEFAULT_POLL_INTERVAL = 30.0
 _WS_CLOSE_SPINS = 200
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 _GATEWAY_TEXT = {502: "Bad Gateway", 504: "Gateway Timeout"}
+DEMO_JOBS = (
+    "benchy.gcode",
+    "calibration_cube.gcode",
+    "phone_stand.3mf",
+    "cable_clip_x8.gcode",
+    "planter_vase.3mf",
+    "gridfinity_bin_2x3.gcode",
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,7 @@ class Simulator:
         environment: str = "production",
         system_info_version: str = "unknown",
         scenario: str | None = None,
+        auto_jobs: bool = False,
     ) -> None:
         if trending not in ("absent", "seed"):
             raise ValueError("trending must be 'absent' or 'seed'")
@@ -142,6 +151,8 @@ class Simulator:
         self.system_info_version = system_info_version
         self.poll_interval = poll_interval
         self.database_size_mb = 0.77
+        # Realtime only: idle printers start new jobs now and then on a poll.
+        self.auto_jobs = auto_jobs
         self._clock = clock
         self._rng = random.Random(seed)
         self.clocks = Clocks(timezone)
@@ -449,9 +460,25 @@ class Simulator:
         while True:
             await asyncio.sleep(self.poll_interval)
             try:
+                if self.auto_jobs:
+                    self.start_random_jobs()
                 await self.poll()
             except Exception:
                 _LOGGER.exception("simulated poll failed")
+
+    def start_random_jobs(self, chance: float = 0.25) -> list[SimPrinter]:
+        """Let some idle, connected printers start a job (seeded, so repeatable)."""
+        started = []
+        for printer in self.printers.values():
+            if printer.phase != "idle" or not printer.connected or printer.unreachable:
+                continue
+            if self._rng.random() >= chance:
+                continue
+            printer.start_job(
+                self._rng.choice(DEMO_JOBS), duration_minutes=self._rng.randint(5, 90)
+            )
+            started.append(printer)
+        return started
 
     async def _stop_poll_loop(self) -> None:
         task, self._poll_task = self._poll_task, None

@@ -16,9 +16,12 @@ from .coordinator import (
     ServerHealthCoordinator,
 )
 from .helpers import create_client
+from .issues import async_setup_issues
+from .server_update import ServerUpdateCoordinator
 from .shutdown import async_shutdown_parallel
+from .trending import TrendingCoordinator
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.UPDATE]
 
 
 async def async_setup_entry(
@@ -33,9 +36,15 @@ async def async_setup_entry(
     health = ServerHealthCoordinator(hass, entry, client)
     await health.async_config_entry_first_refresh()
     entry.runtime_data = PrinternizerRuntimeData(client=client, health=health)
+    # Optional extras: they refresh in the background and never fail setup.
+    trending = entry.runtime_data.trending = TrendingCoordinator(hass, entry, client)
+    update = entry.runtime_data.update = ServerUpdateCoordinator(hass, entry, client)
+    async_setup_issues(hass, entry)
 
     entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    trending.async_start()
+    update.async_start()
     return True
 
 

@@ -12,6 +12,8 @@ MANUFACTURER: Final = "Printernizer"
 CONF_TOKEN: Final = "token"  # noqa: S105
 
 HEALTH_SCAN_INTERVAL: Final = timedelta(seconds=30)
+# The oldest server release the integration supports; older ones get a repair issue.
+MIN_SERVER_VERSION: Final = (2, 0, 0)
 # The health check that gates setup gives up after this long; Home Assistant retries.
 HEALTH_SETUP_TIMEOUT: Final = 15.0
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
-    TimestampDataUpdateCoordinator,
     UpdateFailed,
 )
 
@@ -30,7 +29,12 @@ from .const import (
     LOGGER,
     SHUTDOWN_TIMEOUT_DEFAULT,
 )
+from .refresh import SignallingCoordinator
 from .shutdown import ShutdownStep
+
+if TYPE_CHECKING:
+    from .server_update import ServerUpdateCoordinator
+    from .trending import TrendingCoordinator
 
 
 @dataclass(slots=True)
@@ -39,10 +43,17 @@ class PrinternizerRuntimeData:
 
     client: PrinternizerClient
     health: ServerHealthCoordinator
+    trending: TrendingCoordinator | None = None
+    update: ServerUpdateCoordinator | None = None
 
     def coordinators(self) -> dict[str, DataUpdateCoordinator[Any]]:
         """Every coordinator of the entry, by a name for diagnostics."""
-        return {"health": self.health}
+        named: dict[str, DataUpdateCoordinator[Any]] = {"health": self.health}
+        if self.trending is not None:
+            named["trending"] = self.trending
+        if self.update is not None:
+            named["update"] = self.update
+        return named
 
     def shutdown_steps(self) -> list[ShutdownStep]:
         """Everything to stop on unload, each with its time budget."""
@@ -51,6 +62,18 @@ class PrinternizerRuntimeData:
                 "health coordinator",
                 self.health.async_shutdown,
                 SHUTDOWN_TIMEOUT_DEFAULT,
+            ),
+            *(
+                ShutdownStep(
+                    f"{name} coordinator",
+                    coordinator.async_shutdown,
+                    SHUTDOWN_TIMEOUT_DEFAULT,
+                )
+                for name, coordinator in (
+                    ("trending", self.trending),
+                    ("update", self.update),
+                )
+                if coordinator is not None
             ),
         ]
 
@@ -77,7 +100,7 @@ def update_failed_from(err: PrinternizerError) -> Exception:
     )
 
 
-class ServerHealthCoordinator(TimestampDataUpdateCoordinator[ServerHealth]):
+class ServerHealthCoordinator(SignallingCoordinator[ServerHealth]):
     """Polls the server's health report; its first refresh gates setup."""
 
     config_entry: PrinternizerConfigEntry

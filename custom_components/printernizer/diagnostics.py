@@ -19,6 +19,7 @@ from yarl import URL
 
 from .const import CONF_TOKEN
 from .coordinator import PrinternizerConfigEntry
+from .refresh import SignallingCoordinator
 
 # Keys redacted wherever they appear: credentials, and what the server sends inside
 # printer objects (it returns access codes and API keys in clear text).
@@ -76,6 +77,11 @@ def coordinator_diagnostics(coordinator: DataUpdateCoordinator[Any]) -> dict[str
         ),
         "update_interval": to_plain(coordinator.update_interval),
         "data": to_plain(coordinator.data),
+        **(
+            to_plain(coordinator.extra_diagnostics())
+            if isinstance(coordinator, SignallingCoordinator)
+            else {}
+        ),
     }
 
 

@@ -19,6 +19,8 @@ from homeassistant.helpers.typing import StateType
 from .api import HealthStatus, ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
 from .entity import PrinternizerHubEntity, async_track_services, service_translation
+from .request_metrics import request_metrics_sensors
+from .trending_sensor import async_setup_trending_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -81,6 +83,8 @@ async def async_setup_entry(
     """Set up the sensors of a config entry."""
     coordinator = entry.runtime_data.health
     async_add_entities([HealthSensor(entry, coordinator, SERVER_STATUS)])
+    async_add_entities(request_metrics_sensors(entry))
+    async_setup_trending_sensors(hass, entry, async_add_entities)
     async_track_services(
         entry,
         lambda service: [ServiceStatusSensor(entry, coordinator, service)],

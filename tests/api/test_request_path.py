@@ -640,22 +640,23 @@ async def test_metrics_snapshot_is_json_safe_and_immutable(
 
     assert before.total_requests == 0
     data = json.loads(json.dumps(snapshot.as_dict()))
+    # The 404 is the server's answer ("no such printer"), not a failure.
     assert data == {
         "total_requests": 4,
-        "failed_requests": 2,
-        "successful_fetches": 2,
+        "failed_requests": 1,
+        "successful_fetches": 3,
         "retries": 1,
         "rate_limited": 1,
-        "consecutive_failures": 1,
-        "success_rate": 50.0,
+        "consecutive_failures": 0,
+        "success_rate": 75.0,
         "last_fetch_time": "2026-11-28T21:00:00+00:00",
         "last_error": (
-            "PrinternizerNotFoundError: GET /api/v1/printers/{id}/status: "
-            "HTTP 404 PRINTER_NOT_FOUND: Printer not found: does-not-exist"
+            "PrinternizerRateLimitError: GET /api/v1/printers/{id}/status: "
+            "HTTP 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later."
         ),
         "endpoints": {
             "/api/v1/health": {"requests": 1, "failures": 0},
-            "/api/v1/printers/{id}/status": {"requests": 3, "failures": 2},
+            "/api/v1/printers/{id}/status": {"requests": 3, "failures": 1},
         },
     }
     with pytest.raises(AttributeError):

@@ -501,6 +501,11 @@ class PrinternizerClient:
             self._metrics.attempt(request.route)
             try:
                 result = parse(await self._send(request, remaining))
+            except PrinternizerNotFoundError:
+                # The server answered: it has no such printer or feature. Absence
+                # is information, not a failed request, and is never retried.
+                self._metrics.answered()
+                raise
             except PrinternizerError as err:
                 self._metrics.attempt_failed(request.route, err)
                 if isinstance(err, PrinternizerRateLimitError):

@@ -96,6 +96,11 @@ class MetricsRecorder:
         self._endpoints.setdefault(route, [0, 0])[1] += 1
         self.last_error = f"{type(error).__name__}: {error}"
 
+    def answered(self) -> None:
+        """Count a 404: the server answered that something does not exist."""
+        self.successful_fetches += 1
+        self.consecutive_failures = 0
+
     def success(self, now: datetime) -> None:
         """Count a call that returned parsed data."""
         self.successful_fetches += 1

@@ -74,6 +74,16 @@ def open_integration(page: Page) -> None:
     page.wait_for_url(f"**/config/integrations/integration/{DOMAIN}")
 
 
+def see(page: Page, text: str) -> None:
+    """Wait until `text` is shown on the page (hidden copies in the DOM do not count).
+
+    An entity row's text also holds its name (in its shadow root), so the value is
+    matched as a whole word sequence rather than as the element's exact text.
+    """
+    words = re.compile(rf"(^|\s){re.escape(text)}(\s|$)")
+    page.get_by_text(words).filter(visible=True).first.wait_for()
+
+
 def displayed_state(page: Page, entity_id: str) -> str:
     """The state as the frontend words it (translated, with units)."""
     text: str = page.evaluate(
@@ -101,12 +111,12 @@ def test_devices_and_entities_show_the_simulator(
     log_in(page, dev_setup)
     open_integration(page)
     for name in [HUB_NAME, *printers]:
-        page.get_by_text(name, exact=True).first.wait_for()
+        see(page, name)
 
     # The printing printer: its device page lists its entities with their values.
     printer = next(p for p in sim["printers"] if p["status"] == "printing")
     device = next(d for d in devices if d["name"] == printer["name"])
-    page.get_by_text(printer["name"], exact=True).first.click()
+    page.get_by_text(printer["name"], exact=True).filter(visible=True).first.click()
     page.wait_for_url(f"**/config/devices/device/{device['id']}")
     own = [
         e
@@ -122,10 +132,22 @@ def test_devices_and_entities_show_the_simulator(
         and (e.get("translation_key") == "status" or e["entity_id"].endswith("_status"))
     )
     assert states[status]["state"] == printer["status"]
-    for entity in own:
-        text = displayed_state(page, entity["entity_id"])
-        page.get_by_text(text, exact=True).first.wait_for()
-    page.wait_for_timeout(500)  # let the last cards settle before the picture
+    see(page, printer["current_job"]["name"])
+    # Every sensor shows its state as the frontend words it (timestamps show relative
+    # times, so they are left out; buttons and images show controls, not states).
+    shown = [
+        e["entity_id"]
+        for e in own
+        if e["entity_id"].split(".")[0] in {"sensor", "binary_sensor"}
+        and states[e["entity_id"]].get("attributes", {}).get("device_class")
+        != "timestamp"
+    ]
+    assert status in shown
+    for entity_id in shown:
+        text = displayed_state(page, entity_id)
+        see(page, text)
+    page.set_viewport_size({"width": 1200, "height": 1180})  # the whole device page
+    page.wait_for_timeout(1000)  # let the cards settle before the picture
     save_screenshot(page.screenshot(), "device-page.png")
 
 

@@ -2,6 +2,23 @@
 
 Knows HTTP, JSON and the WebSocket of the server and nothing of Home
 Assistant; it depends only on the standard library, aiohttp and yarl.
+
+    client = PrinternizerClient(session, "http://printernizer.local:8000")
+    health = await client.health()
+    info = await client.system_info()  # learns the server's time zone
+    statuses = [await client.printer_status(p.id) for p in await client.printers()]
+
+    stream = client.event_stream(on_event=handle_push)
+    stream.set_printers(status.id for status in statuses)
+    stream.start()
+    ...
+    await stream.close()
+    client.cancel_inflight()
+
+Every call goes through one request path: a shared request budget (60/min,
+burst 10; health is exempt), per-attempt timeouts (connect 10 s, read 20 s,
+total 30 s), retries with full-jitter backoff inside a 60 s deadline, and
+request metrics. Every error is a :class:`PrinternizerError`.
 """
 
 from .client import ATTEMPT_TIMEOUT, PrinternizerClient

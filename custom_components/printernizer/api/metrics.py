@@ -23,7 +23,9 @@ class RequestMetrics:
     """An immutable snapshot of the client's request counters.
 
     ``total_requests`` counts attempts (each retry is one more),
-    ``successful_fetches`` counts calls that returned parsed data, and
+    ``successful_fetches`` counts calls the server answered: with parsed
+    data, or with a 404 (an absent printer or feature is an answer, not a
+    failure, so it is not in ``failed_requests`` either), and
     ``success_rate`` is ``successful_fetches / total_requests`` in percent
     (``None`` before the first request). ``endpoints`` is keyed by route
     template, e.g. ``/api/v1/printers/{id}/status``.

@@ -179,3 +179,18 @@ async def test_health_handler_failure_body(
     await _tick(hass, freezer)
     assert _state(hass, "sensor.printernizer_server_status") == "unhealthy"
     assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unchanged_report_writes_no_state(
+    hass: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A poll that brings the same report (only its timestamp moved) writes nothing."""
+    before = hass.states.get("sensor.printernizer_database_status")
+    assert before is not None
+    polls = simulator.request_count("/api/v1/health")
+    await _tick(hass, freezer)
+    assert simulator.request_count("/api/v1/health") == polls + 1
+    after = hass.states.get("sensor.printernizer_database_status")
+    assert after is not None
+    assert after.last_reported == before.last_reported

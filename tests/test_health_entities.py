@@ -188,9 +188,11 @@ async def test_unchanged_report_writes_no_state(
     """A poll that brings the same report (only its timestamp moved) writes nothing."""
     before = hass.states.get("sensor.printernizer_database_status")
     assert before is not None
+    # A repeated write mutates the State object in place: keep the value.
+    last_reported = before.last_reported
     polls = simulator.request_count("/api/v1/health")
     await _tick(hass, freezer)
     assert simulator.request_count("/api/v1/health") == polls + 1
     after = hass.states.get("sensor.printernizer_database_status")
     assert after is not None
-    assert after.last_reported == before.last_reported
+    assert after.last_reported == last_reported

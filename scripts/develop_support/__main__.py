@@ -428,13 +428,27 @@ class Develop:
                 print("\n".join(interesting[-30:]))
 
 
+# What the develop dependency group adds for Home Assistant itself: its frontend, and the
+# packages of the built-in platforms that it always loads. The frontend asks for every
+# service description, which imports all of them: one missing module and it never loads.
+FRONTEND_MODULES = (
+    "hass_frontend",
+    "gazetteer_matcher",
+    "haffmpeg",
+    "hassil",
+    "home_assistant_intents",
+    "infrared_protocols",
+    "mutagen",
+    "pymicro_vad",
+    "pyspeex_noise",
+    "rf_protocols",
+    "turbojpeg",
+)
+
+
 def missing_modules() -> list[str]:
-    """Modules every built-in platform imports, which only the develop group installs."""
-    return [
-        name
-        for name in ("hass_frontend", "turbojpeg", "pymicro_vad", "pyspeex_noise")
-        if importlib.util.find_spec(name) is None
-    ]
+    """Return the modules of FRONTEND_MODULES that this Python cannot import."""
+    return [name for name in FRONTEND_MODULES if importlib.util.find_spec(name) is None]
 
 
 async def amain(args: argparse.Namespace) -> int:

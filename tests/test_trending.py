@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import timedelta
+from itertools import pairwise
 import logging
 from typing import Any
 from unittest.mock import MagicMock, patch
@@ -19,7 +20,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.printernizer.api import RequestBudget
 from custom_components.printernizer.diagnostics import (
     async_get_config_entry_diagnostics,
 )
@@ -41,20 +41,6 @@ DAY = 24 * 3600.0
 def simulator_options() -> dict[str, Any]:
     """A server with trending statistics unless a test says otherwise."""
     return dict(SEED)
-
-
-@pytest.fixture(autouse=True)
-def roomy_budget() -> Generator[None]:
-    """Give the client's request budget room for a day of frozen-clock polling.
-
-    The budget refills on the real monotonic clock, which hardly moves while a
-    test ticks the frozen one through hours.
-    """
-    with patch(
-        "custom_components.printernizer.api.client.RequestBudget",
-        lambda: RequestBudget(per_minute=6000, burst=1000),
-    ):
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +71,7 @@ def _attempts(simulator: Simulator) -> list[float]:
 
 
 def _gaps(times: list[float]) -> list[float]:
-    return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    return [later - earlier for earlier, later in pairwise(times)]
 
 
 def test_backoff_delay() -> None:

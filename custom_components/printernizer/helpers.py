@@ -36,6 +36,11 @@ def create_client(
         url = url.with_user(username).with_password(data.get(CONF_PASSWORD) or None)
     else:
         token = data.get(CONF_TOKEN) or None
+    # The request budget runs on the event loop's clock, the one its waits sleep on.
     return PrinternizerClient(
-        session, str(url), retry=retry or RETRY_POLICY, token=token
+        session,
+        str(url),
+        retry=retry or RETRY_POLICY,
+        token=token,
+        clock=hass.loop.time,
     )

@@ -13,7 +13,11 @@ import urllib.request
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES = ROOT / "docs" / "images"
+# Screenshots go to .cache/e2e/screenshots; PRINTERNIZER_E2E_SCREENSHOTS=docs/images
+# refreshes the ones README shows.
+SCREENSHOTS = ROOT / os.environ.get(
+    "PRINTERNIZER_E2E_SCREENSHOTS", ".cache/e2e/screenshots"
+)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -40,9 +44,9 @@ def chromium_path() -> str | None:
 
 
 def save_screenshot(png: bytes, name: str) -> Path:
-    """Store a screenshot in docs/images with a small palette, to keep it small."""
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    path = IMAGES / name
+    """Store a screenshot with a small palette, to keep it small."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
     image = Image.open(BytesIO(png)).convert("RGB")
     image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(
         path, optimize=True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
@@ -22,6 +22,8 @@ from custom_components.printernizer.api import RetryPolicy
 from custom_components.printernizer.config_flow import server_unique_id
 from custom_components.printernizer.const import DOMAIN
 from tests.simulator import Simulator
+
+ENTRY_ID = "01K8PRNTZR0000000000000000"
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +41,17 @@ def instant_retries() -> Generator[None]:
     with patch(
         "custom_components.printernizer.helpers.RETRY_POLICY",
         RetryPolicy(base_delay=0, max_delay=0),
+    ):
+        yield
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, the ones disabled by default included."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
     ):
         yield
 
@@ -71,6 +84,8 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
     """A config entry that points at the simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        # Fixed, so unique ids in snapshots do not change from run to run.
+        entry_id=ENTRY_ID,
         title="Printernizer (127.0.0.1)",
         unique_id=server_unique_id(URL(simulator.url)),
         data={CONF_URL: simulator.url, CONF_VERIFY_SSL: True},

@@ -57,6 +57,7 @@ async def test_every_service_has_status_and_problem(hass: HomeAssistant) -> None
     assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
 async def test_health_entities_snapshot(
     hass: HomeAssistant,
@@ -66,7 +67,14 @@ async def test_health_entities_snapshot(
     platform: Platform,
 ) -> None:
     """Names, device classes, categories and states of every entity, per platform."""
-    with patch("custom_components.printernizer.PLATFORMS", [platform]):
+    # The request counters change with every request; tests/test_request_metrics.py.
+    with (
+        patch("custom_components.printernizer.PLATFORMS", [platform]),
+        patch(
+            "custom_components.printernizer.sensor.request_metrics_sensors",
+            return_value=[],
+        ),
+    ):
         entry = await setup_integration()
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 

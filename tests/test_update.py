@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.printernizer.const import HEALTH_SCAN_INTERVAL
 from custom_components.printernizer.server_update import (
     UPDATE_RETRY_INTERVAL,
     UPDATE_SCAN_INTERVAL,
@@ -216,3 +217,31 @@ async def test_development_build(
     simulator.set_update_check(latest_version="2.43.0")
     await _advance(hass, freezer, UPDATE_SCAN_INTERVAL)
     assert _state(hass).state == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_upgraded_server(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: Simulator
+) -> None:
+    """After the server is upgraded the entity turns off with the next health check.
+
+    The update check is only read twice a day; the health check every 30 s.
+    """
+    simulator.set_update_check(latest_version="2.43.0")
+    await _advance(hass, freezer, UPDATE_SCAN_INTERVAL)
+    assert _state(hass).state == STATE_ON
+
+    simulator.version = "2.43.0"
+    simulator.set_update_check(latest_version="2.43.0")
+    checks = simulator.request_count(UPDATE_CHECK)
+    await _advance(hass, freezer, HEALTH_SCAN_INTERVAL)
+    assert simulator.request_count(UPDATE_CHECK) == checks
+    state = _state(hass)
+    assert state.state == STATE_OFF
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "2.43.0"
+
+    # While the server is unreachable the last known version stays.
+    await simulator.go_down()
+    await _advance(hass, freezer, HEALTH_SCAN_INTERVAL)
+    assert _state(hass).attributes[ATTR_INSTALLED_VERSION] == "2.43.0"
+    await simulator.come_up()

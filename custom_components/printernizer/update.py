@@ -60,14 +60,26 @@ class ServerUpdateEntity(PrinternizerHubEntity[ServerUpdateCoordinator], UpdateE
         """Available once the server answered an update check."""
         return super().available and self.coordinator.data is not None
 
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Also follow the health check, which reports the running version."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._health.async_add_listener(self._handle_coordinator_update)
+        )
+
     @property
     @override
     def installed_version(self) -> str | None:
-        """Return the version the server runs."""
-        if self.coordinator.data.current_version:
-            return self.coordinator.data.current_version
+        """Return the version the server runs.
+
+        The health check (every 30 s) sees an upgrade long before the next update
+        check (every 12 h) does.
+        """
         health = self._health.data
-        return health.version if health else None
+        if health is not None and health.version:
+            return health.version
+        return self.coordinator.data.current_version
 
     @property
     @override

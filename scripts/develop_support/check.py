@@ -95,7 +95,7 @@ class Checker:
                         )
                         fleet.services[service] = entity["entity_id"]
             else:
-                fleet.printers[name] = _printer_status_entity(sensors)
+                fleet.printers[name] = printer_status_entity(sensors)
         return fleet
 
     async def eventually(
@@ -231,7 +231,7 @@ class Checker:
         return "\n".join(lines)
 
 
-def _printer_status_entity(sensors: list[dict[str, Any]]) -> str | None:
+def printer_status_entity(sensors: list[dict[str, Any]]) -> str | None:
     """Pick a printer device's status sensor among its sensors."""
     for entity in sensors:
         if entity.get("translation_key") == "status":

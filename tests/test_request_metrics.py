@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -27,6 +27,7 @@ from yarl import URL
 
 from custom_components.printernizer.config_flow import server_unique_id
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
+from custom_components.printernizer.helpers import create_client
 from custom_components.printernizer.request_metrics import MAX_STATE_LENGTH, truncate
 from tests.conftest import SetupIntegration
 from tests.simulator import Simulator
@@ -287,3 +288,21 @@ def test_truncate() -> None:
     assert cut is not None
     assert len(cut) == MAX_STATE_LENGTH
     assert cut.endswith("…")
+
+
+async def test_request_budget_follows_the_loop_clock(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: Simulator
+) -> None:
+    """The request budget refills on the clock its waits sleep on.
+
+    A burst of 10 is spent at once; a minute later the next burst goes out without
+    waiting, just as it would in production. (On a clock that stood still under the
+    frozen test clock, the 11th request would wait forever.)
+    """
+    client = create_client(hass, {CONF_URL: simulator.url})
+    for _ in range(2):
+        for _ in range(10):
+            await client.update_check()
+        freezer.tick(timedelta(minutes=1))
+    assert simulator.request_count("/api/v1/update-check") == 20
+    assert client.metrics.successful_fetches == 20

@@ -245,3 +245,22 @@ async def test_upgraded_server(
     await _advance(hass, freezer, HEALTH_SCAN_INTERVAL)
     assert _state(hass).attributes[ATTR_INSTALLED_VERSION] == "2.43.0"
     await simulator.come_up()
+
+
+async def test_unnumbered_version(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    simulator: Simulator,
+) -> None:
+    """Without a version in the health report the update check's one is shown.
+
+    A version without a release number cannot be compared: a release is offered.
+    """
+    simulator.version = ""
+    simulator.set_update_check(latest_version="2.43.0")
+    simulator.update_check["current_version"] = "nightly"
+    await setup_integration()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = _state(hass)
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "nightly"
+    assert state.state == STATE_ON

@@ -20,6 +20,7 @@ from tests.simulator import Simulator
 VOLATILE = props(
     "last_update_success_time",
     "last_fetch_time",
+    "next_attempt",
     "timestamp",
     "last_seen",
     "url",
@@ -35,6 +36,8 @@ async def test_diagnostics_snapshot(
     snapshot: SnapshotAssertion,
 ) -> None:
     """The whole diagnostics file, with volatile values excluded."""
+    # The trending and update checks start in the background: let them finish.
+    await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )

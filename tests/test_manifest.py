@@ -145,9 +145,8 @@ def test_brand_icons() -> None:
 
 def test_quality_scale_names_every_rule() -> None:
     """quality_scale.yaml answers every rule core integrations answer, and no other."""
-    import yaml
-
     from homeassistant import components
+    import yaml
 
     reference = Path(components.__file__).parent / "uptime_kuma" / "quality_scale.yaml"
     rules = set(yaml.safe_load(reference.read_text(encoding="utf-8"))["rules"])

@@ -16,7 +16,7 @@ from homeassistant.const import (
     EntityCategory,
 )
 from homeassistant.core import Event, HomeAssistant, State, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -29,7 +29,7 @@ from custom_components.printernizer.config_flow import server_unique_id
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
 from custom_components.printernizer.helpers import create_client
 from custom_components.printernizer.request_metrics import MAX_STATE_LENGTH, truncate
-from tests.conftest import SetupIntegration
+from tests.conftest import ENTRY_ID, SetupIntegration
 from tests.simulator import Simulator
 
 HEALTH = "/api/v1/health"
@@ -61,6 +61,7 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
     """An entry behind a reverse proxy with basic auth, so errors could leak it."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=ENTRY_ID,
         title="Printernizer (127.0.0.1)",
         unique_id=server_unique_id(URL(simulator.url)),
         data={
@@ -108,9 +109,24 @@ def _api_requests(simulator: Simulator) -> int:
 
 @pytest.mark.usefixtures("init_integration")
 async def test_noisy_sensors_disabled_by_default(
-    hass: HomeAssistant, entity_registry: er.EntityRegistry
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """The everyday counters are on, the noisy ones wait to be enabled."""
+    """The everyday counters are on, the noisy ones wait to be enabled.
+
+    All of them belong to the server's own device.
+    """
+    first = entity_registry.async_get(FAILED)
+    assert first is not None
+    assert first.device_id is not None
+    hub = device_registry.async_get(first.device_id)
+    assert hub is not None
+    assert hub.identifiers == {(DOMAIN, ENTRY_ID)}
+    for entity_id in (*ENABLED, *DISABLED):
+        registered = entity_registry.async_get(entity_id)
+        assert registered is not None, entity_id
+        assert registered.device_id == hub.id
     for entity_id in ENABLED:
         entry = entity_registry.async_get(entity_id)
         assert entry is not None, entity_id

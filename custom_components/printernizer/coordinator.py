@@ -16,6 +16,7 @@ from homeassistant.helpers.update_coordinator import (
 
 from .api import (
     PrinternizerAuthenticationError,
+    PrinternizerCancelledError,
     PrinternizerClient,
     PrinternizerConnectionError,
     PrinternizerError,
@@ -81,8 +82,12 @@ class PrinternizerRuntimeData:
 type PrinternizerConfigEntry = ConfigEntry[PrinternizerRuntimeData]
 
 
-def update_failed_from(err: PrinternizerError) -> Exception:
+def update_failed_from(err: PrinternizerError) -> BaseException:
     """Translate a client error into the exception a coordinator raises."""
+    if isinstance(err, PrinternizerCancelledError):
+        # The entry is unloading and abandoned the request: end the refresh
+        # quietly, as a cancelled one, instead of logging an outage.
+        return asyncio.CancelledError()
     if isinstance(err, PrinternizerAuthenticationError):
         return ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_failed"

@@ -1,0 +1,1 @@
+"""Fault-matrix and soak tests: what a user sees while the server misbehaves."""

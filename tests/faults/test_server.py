@@ -81,6 +81,9 @@ async def test_server_stopped(harness: Harness) -> None:
     await harness.sim.come_up()
     await _run_for(harness, 120)
     assert _fleet(harness).stream_connected
+    assert harness.state("sensor.printernizer_server_status") == "healthy"
+    # Trending backs off up to an hour after a long outage, by design.
+    await _run_for(harness, 3600, step=60)
     recovered = Counter(
         r.getMessage() for r in harness.records() if "recovered" in r.getMessage()
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN, LOGGER, PLATFORM_UNLOAD_TIMEOUT
 from .coordinator import (
@@ -15,13 +16,21 @@ from .coordinator import (
     PrinternizerRuntimeData,
     ServerHealthCoordinator,
 )
+from .entity import hub_device_info
 from .helpers import create_client
 from .issues import async_setup_issues
+from .printers import PrinterFleet, printer_identifier
 from .server_update import ServerUpdateCoordinator
 from .shutdown import async_shutdown_parallel
 from .trending import TrendingCoordinator
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.UPDATE]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.IMAGE,
+    Platform.SENSOR,
+    Platform.UPDATE,
+]
 
 
 async def async_setup_entry(
@@ -42,10 +51,32 @@ async def async_setup_entry(
     async_setup_issues(hass, entry)
 
     entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
+    # Printer devices name the hub as their via_device: it must exist first.
+    hub = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **hub_device_info(entry)
+    )
+    # The printer list fills in the printer devices; its failure does not fail setup.
+    fleet = PrinterFleet(hass, entry, client, hub.id)
+    entry.runtime_data.printers = fleet
+    await fleet.async_setup()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     trending.async_start()
     update.async_start()
+    fleet.async_start_stream()
     return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the user delete a printer's device once the server no longer has it."""
+    fleet = entry.runtime_data.printers
+    if fleet is None or (DOMAIN, entry.entry_id) in device.identifiers:
+        return False
+    return not any(
+        (DOMAIN, printer_identifier(entry, printer_id)) in device.identifiers
+        for printer_id in fleet.printers
+    )
 
 
 def _version_listener(

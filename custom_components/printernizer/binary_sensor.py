@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
 from .entity import PrinternizerHubEntity, async_track_services, service_translation
+from .printer_binary_sensor import async_setup_printer_binary_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -71,6 +72,7 @@ async def async_setup_entry(
         lambda service: [ServiceProblemSensor(entry, coordinator, service)],
         async_add_entities,
     )
+    async_setup_printer_binary_sensors(entry, async_add_entities)
 
 
 class ServerConnectivitySensor(

@@ -34,6 +34,7 @@ from .refresh import SignallingCoordinator
 from .shutdown import ShutdownStep
 
 if TYPE_CHECKING:
+    from .printers import PrinterFleet
     from .server_update import ServerUpdateCoordinator
     from .trending import TrendingCoordinator
 
@@ -44,12 +45,15 @@ class PrinternizerRuntimeData:
 
     client: PrinternizerClient
     health: ServerHealthCoordinator
+    printers: PrinterFleet | None = None
     trending: TrendingCoordinator | None = None
     update: ServerUpdateCoordinator | None = None
 
     def coordinators(self) -> dict[str, DataUpdateCoordinator[Any]]:
         """Every coordinator of the entry, by a name for diagnostics."""
         named: dict[str, DataUpdateCoordinator[Any]] = {"health": self.health}
+        if self.printers is not None:
+            named.update(self.printers.coordinators())
         if self.trending is not None:
             named["trending"] = self.trending
         if self.update is not None:
@@ -64,6 +68,7 @@ class PrinternizerRuntimeData:
                 self.health.async_shutdown,
                 SHUTDOWN_TIMEOUT_DEFAULT,
             ),
+            *(self.printers.shutdown_steps() if self.printers is not None else ()),
             *(
                 ShutdownStep(
                     f"{name} coordinator",

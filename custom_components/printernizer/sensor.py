@@ -19,6 +19,7 @@ from homeassistant.helpers.typing import StateType
 from .api import HealthStatus, ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
 from .entity import PrinternizerHubEntity, async_track_services, service_translation
+from .printer_sensor import async_setup_printer_sensors
 from .request_metrics import request_metrics_sensors
 from .trending_sensor import async_setup_trending_sensors
 
@@ -90,6 +91,7 @@ async def async_setup_entry(
         lambda service: [ServiceStatusSensor(entry, coordinator, service)],
         async_add_entities,
     )
+    async_setup_printer_sensors(entry, async_add_entities)
 
 
 class HealthSensor(PrinternizerHubEntity[ServerHealthCoordinator], SensorEntity):

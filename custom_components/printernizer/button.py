@@ -1,0 +1,157 @@
+"""Buttons that pause, resume and stop a printer's job."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+import math
+import time
+from typing import override
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import (
+    PrinternizerClient,
+    PrinternizerError,
+    PrinternizerRateLimitError,
+    PrinternizerServerError,
+    PrinterState,
+)
+from .const import DOMAIN
+from .coordinator import PrinternizerConfigEntry
+from .printers import PrinterCoordinator, PrinterEntity, async_track_printers
+
+PARALLEL_UPDATES = 1
+
+#: The server allows 10 print commands a minute per client; so does the guard.
+CONTROL_LIMIT = 10
+CONTROL_WINDOW = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinterButtonDescription(ButtonEntityDescription):
+    """Describes a print control."""
+
+    allowed_in: frozenset[PrinterState]
+    press_fn: Callable[[PrinternizerClient, str], Awaitable[None]]
+
+
+BUTTONS: tuple[PrinterButtonDescription, ...] = (
+    PrinterButtonDescription(
+        key="pause",
+        translation_key="pause",
+        allowed_in=frozenset({PrinterState.PRINTING}),
+        press_fn=lambda client, printer_id: client.pause(printer_id),
+    ),
+    PrinterButtonDescription(
+        key="resume",
+        translation_key="resume",
+        allowed_in=frozenset({PrinterState.PAUSED}),
+        press_fn=lambda client, printer_id: client.resume(printer_id),
+    ),
+    PrinterButtonDescription(
+        key="stop",
+        translation_key="stop",
+        allowed_in=frozenset({PrinterState.PRINTING, PrinterState.PAUSED}),
+        press_fn=lambda client, printer_id: client.stop(printer_id),
+    ),
+)
+
+
+class ControlGuard:
+    """Keeps print commands within the server's limit of 10 a minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """Create an empty guard."""
+        self._clock = clock
+        self._sent: deque[float] = deque()
+
+    def take(self) -> None:
+        """Record a command, or raise when the limit would be exceeded."""
+        now = self._clock()
+        while self._sent and now - self._sent[0] >= CONTROL_WINDOW:
+            self._sent.popleft()
+        if len(self._sent) >= CONTROL_LIMIT:
+            raise _rate_limited(CONTROL_WINDOW - (now - self._sent[0]))
+        self._sent.append(now)
+
+
+def _rate_limited(seconds: float | None) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="action_rate_limited",
+        translation_placeholders={"seconds": str(max(1, math.ceil(seconds or 1)))},
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the print controls of every printer."""
+    guard = ControlGuard()
+    async_track_printers(
+        entry,
+        lambda coordinator: [
+            PrinterButton(coordinator, description, guard) for description in BUTTONS
+        ],
+        async_add_entities,
+    )
+
+
+class PrinterButton(PrinterEntity, ButtonEntity):
+    """A print control, available only when the printer's state allows it."""
+
+    entity_description: PrinterButtonDescription
+
+    def __init__(
+        self,
+        coordinator: PrinterCoordinator,
+        description: PrinterButtonDescription,
+        guard: ControlGuard,
+    ) -> None:
+        """Initialise the button."""
+        super().__init__(coordinator, description)
+        self._guard = guard
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the printer's state allows the command."""
+        return (
+            super().available
+            and self.coordinator.status.state in self.entity_description.allowed_in
+        )
+
+    @override
+    async def async_press(self) -> None:
+        """Send the command, then refresh the printer's status."""
+        coordinator = self.coordinator
+        self._guard.take()
+        try:
+            await self.entity_description.press_fn(
+                coordinator.client, coordinator.printer_id
+            )
+        except PrinternizerRateLimitError as err:
+            raise _rate_limited(err.retry_after) from err
+        except PrinternizerError as err:
+            reason = (
+                err.message
+                if isinstance(err, PrinternizerServerError) and err.message
+                else str(err)
+            )
+            await coordinator.async_refresh()
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="action_failed",
+                translation_placeholders={
+                    "printer": coordinator.printer.name,
+                    "reason": reason,
+                },
+            ) from err
+        await coordinator.async_refresh()

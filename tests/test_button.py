@@ -1,0 +1,161 @@
+"""Print controls: pause, resume and stop."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.printernizer.button import CONTROL_LIMIT, ControlGuard
+from tests.conftest import SetupIntegration
+from tests.printer_helpers import BAMBU_ID, mixed_fleet
+from tests.simulator import FaultKind, Simulator
+
+PAUSE = "button.bambu_x1c_pause_print"
+RESUME = "button.bambu_x1c_resume_print"
+STOP = "button.bambu_x1c_stop_print"
+
+
+@pytest.fixture
+def simulator_options() -> dict[str, Any]:
+    """A Bambu printer printing and an idle Prusa."""
+    return {"printers": mixed_fleet()}
+
+
+async def _press(hass: HomeAssistant, entity_id: str) -> None:
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every button of a printing and an idle printer."""
+    freezer.move_to("2026-11-29T12:00:00+00:00")
+    with patch("custom_components.printernizer.PLATFORMS", [Platform.BUTTON]):
+        entry = await setup_integration()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_availability_follows_state(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Pause and stop while printing; resume only while paused; none when idle."""
+    assert _state(hass, PAUSE) != STATE_UNAVAILABLE
+    assert _state(hass, STOP) != STATE_UNAVAILABLE
+    assert _state(hass, RESUME) == STATE_UNAVAILABLE
+    for action in ("pause", "resume", "stop"):
+        assert _state(hass, f"button.prusa_mk4_{action}_print") == STATE_UNAVAILABLE
+
+
+async def test_pause_resume_stop(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Each command reaches the printer and the state follows at once."""
+    await _press(hass, PAUSE)
+    assert simulator.printer(BAMBU_ID).status == "paused"
+    assert _state(hass, "sensor.bambu_x1c_status") == "paused"
+    assert _state(hass, PAUSE) == STATE_UNAVAILABLE
+    assert _state(hass, RESUME) != STATE_UNAVAILABLE
+
+    await _press(hass, RESUME)
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+
+    simulator.clear_requests()
+    await _press(hass, STOP)
+    assert simulator.printer(BAMBU_ID).status == "online"
+    assert simulator.request_count(f"/api/v1/printers/{BAMBU_ID}/stop", "POST") == 1
+    assert _state(hass, "sensor.bambu_x1c_status") == "online"
+    assert _state(hass, STOP) == STATE_UNAVAILABLE
+
+
+async def test_refused_by_offline_printer(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A printer the server cannot reach: a translated error with its reason."""
+    simulator.printer(BAMBU_ID).go_offline()
+    with pytest.raises(HomeAssistantError) as caught:
+        await _press(hass, PAUSE)
+    assert caught.value.translation_key == "action_failed"
+    assert caught.value.translation_placeholders == {
+        "printer": "Bambu X1C",
+        "reason": "Failed to connect to printer: Failed to connect to printer: "
+        "Bambu Lab printer is not connected",
+    }
+    # The refresh after the failure shows the printer as it is.
+    assert _state(hass, "sensor.bambu_x1c_status") == "offline"
+
+
+async def test_other_failure_names_the_error(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """An error without the server's message still says what happened."""
+    simulator.fault(
+        FaultKind.STATUS, path=f"/api/v1/printers/{BAMBU_ID}/pause", status=409
+    )
+    with pytest.raises(HomeAssistantError) as caught:
+        await _press(hass, PAUSE)
+    assert caught.value.translation_key == "action_failed"
+    assert "409" in caught.value.translation_placeholders["reason"]
+
+
+async def test_rate_limited_by_server(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A 429 from the server is a translated error, not a traceback."""
+    simulator.fault(
+        FaultKind.RATE_LIMIT, path=f"/api/v1/printers/{BAMBU_ID}/pause", retry_after=0
+    )
+    with pytest.raises(HomeAssistantError) as caught:
+        await _press(hass, PAUSE)
+    assert caught.value.translation_key == "action_rate_limited"
+
+
+async def test_local_guard(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """More than 10 commands a minute are refused before they reach the server."""
+    simulator.clear_requests()
+    for _ in range(CONTROL_LIMIT // 2):
+        await _press(hass, PAUSE)
+        await _press(hass, RESUME)
+    with pytest.raises(HomeAssistantError) as caught:
+        await _press(hass, PAUSE)
+    assert caught.value.translation_key == "action_rate_limited"
+    assert simulator.request_count("/api/v1/printers/*", "POST") == CONTROL_LIMIT
+
+
+def test_guard_window() -> None:
+    """The guard forgets commands older than a minute."""
+    now = 0.0
+    guard = ControlGuard(lambda: now)
+    for _ in range(CONTROL_LIMIT):
+        guard.take()
+    with pytest.raises(HomeAssistantError) as caught:
+        guard.take()
+    assert caught.value.translation_placeholders == {"seconds": "60"}
+    now = 60.0
+    guard.take()

@@ -1,0 +1,315 @@
+"""Printers: the list, one coordinator each, pushes, drops and a failing printer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.printernizer import async_remove_config_entry_device
+from custom_components.printernizer.const import DOMAIN
+from custom_components.printernizer.printers import (
+    POLL_BUDGET_PER_MINUTE,
+    PRINTER_SCAN_INTERVAL,
+    PUSH_SAFETY_INTERVAL,
+    printer_poll_interval,
+)
+from tests.printer_helpers import (
+    BAMBU_ID,
+    PRUSA_ID,
+    STATUS_PATHS,
+    fleet_of,
+    mixed_fleet,
+    settle,
+    stream_up,
+    tick,
+    until,
+)
+from tests.simulator import FaultKind, SimPrinter, Simulator
+
+
+@pytest.fixture
+def simulator_options() -> dict[str, Any]:
+    """A Bambu printer printing and an idle Prusa."""
+    return {"printers": mixed_fleet()}
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _device(
+    registry: dr.DeviceRegistry, entry: MockConfigEntry, printer_id: str
+) -> dr.DeviceEntry | None:
+    return registry.async_get_device_by_identifier(
+        (DOMAIN, f"{entry.entry_id}_{printer_id}"), entry.entry_id
+    )
+
+
+def test_poll_interval_scales_with_the_fleet() -> None:
+    """Small fleets poll every 30 s; larger ones stay within 45 polls a minute."""
+    assert printer_poll_interval(1) == PRINTER_SCAN_INTERVAL
+    assert printer_poll_interval(22) == PRINTER_SCAN_INTERVAL
+    for count in (23, 50, 200):
+        per_minute = count * 60 / printer_poll_interval(count).total_seconds()
+        assert per_minute == pytest.approx(POLL_BUDGET_PER_MINUTE)
+
+
+async def test_devices_and_states(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Each printer is a device under the hub, with its state from the list."""
+    hub = device_registry.async_get_device_by_identifier(
+        (DOMAIN, init_integration.entry_id), init_integration.entry_id
+    )
+    assert hub is not None
+    bambu = _device(device_registry, init_integration, BAMBU_ID)
+    prusa = _device(device_registry, init_integration, PRUSA_ID)
+    assert bambu is not None
+    assert prusa is not None
+    assert (bambu.name, bambu.manufacturer) == ("Bambu X1C", "Bambu Lab")
+    assert (prusa.name, prusa.manufacturer) == ("Prusa MK4", "Prusa")
+    assert bambu.via_device_id == hub.id == prusa.via_device_id
+
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert _state(hass, "sensor.bambu_x1c_current_job") == "benchy.gcode"
+    assert _state(hass, "sensor.bambu_x1c_progress") == "50.0"
+    assert _state(hass, "binary_sensor.bambu_x1c_printing") == STATE_ON
+    assert _state(hass, "sensor.prusa_mk4_status") == "online"
+    assert _state(hass, "sensor.prusa_mk4_current_job") == STATE_UNKNOWN
+    assert _state(hass, "binary_sensor.prusa_mk4_online") == STATE_ON
+    assert _state(hass, "binary_sensor.prusa_mk4_problem") == STATE_OFF
+    # The server never sends targets, so there are no target sensors.
+    assert hass.states.get("sensor.bambu_x1c_nozzle_target_temperature") is None
+
+
+async def test_first_polls_are_spread(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Setup polls no status; the first polls come one by one across 30 s."""
+    assert simulator.request_count(STATUS_PATHS) == 0
+    await tick(hass, freezer, 16)
+    assert simulator.request_count(STATUS_PATHS) == 1
+    await tick(hass, freezer, 15)
+    assert simulator.request_count(STATUS_PATHS) == 2
+    # The status poll brings the remaining time, which the list lacks.
+    assert _state(hass, "sensor.bambu_x1c_remaining_time") == "30"
+    assert _state(hass, "sensor.bambu_x1c_estimated_finish") != STATE_UNKNOWN
+
+
+async def test_push_updates_state_without_polling(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """With the stream up, a server poll reaches Home Assistant by push alone."""
+    await stream_up(simulator, init_integration)
+    simulator.clear_requests()
+    simulator.printer(PRUSA_ID).start_job("cube.gcode", 10)
+    await simulator.poll()
+    await until(lambda: _state(hass, "sensor.prusa_mk4_status") == "printing")
+    assert _state(hass, "sensor.prusa_mk4_current_job") == "cube.gcode"
+    assert simulator.request_count(STATUS_PATHS) == 0
+    assert fleet_of(init_integration).printers[PRUSA_ID].last_update_success_time
+
+
+async def test_polling_slows_with_stream_and_resumes_on_drop(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Stream up: a safety poll every 5 minutes. Stream down: every 30 s again."""
+    await stream_up(simulator, init_integration)
+    fleet = fleet_of(init_integration)
+    await tick(hass, freezer, 31)  # the first, spread polls
+    assert all(
+        c.update_interval == PUSH_SAFETY_INTERVAL for c in fleet.printers.values()
+    )
+    simulator.clear_requests()
+    for _ in range(4):
+        await tick(hass, freezer, 30)
+    assert simulator.request_count(STATUS_PATHS) == 0
+
+    drop = simulator.fault(FaultKind.WS_DROP)
+    await until(
+        lambda: all(
+            c.update_interval == PRINTER_SCAN_INTERVAL for c in fleet.printers.values()
+        )
+    )
+    await tick(hass, freezer, 31)
+    assert simulator.request_count(STATUS_PATHS) == 2
+    await tick(hass, freezer, 30)
+    assert simulator.request_count(STATUS_PATHS) == 4
+
+    # Back up: the printer list is fetched again and every printer re-subscribed.
+    drop.clear()
+    lists = simulator.request_count("/api/v1/printers")
+    for _ in range(3):
+        await tick(hass, freezer, 60)
+        if fleet.stream_connected:
+            break
+    await stream_up(simulator, init_integration)
+    await tick(hass, freezer, 1)
+    assert simulator.request_count("/api/v1/printers") > lists
+
+
+async def test_printers_added_and_removed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Printers come and go with their devices, without a reload."""
+    await stream_up(simulator, init_integration)
+    added = simulator.add_printer(SimPrinter("Prusa XL", "prusa_core", id="xl"))
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    assert _device(device_registry, init_integration, added.id) is not None
+    assert _state(hass, "sensor.prusa_xl_status") == "online"
+    await stream_up(simulator, init_integration)
+    assert "xl" in simulator.subscribed_printer_ids
+
+    simulator.remove_printer(PRUSA_ID)
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    assert _device(device_registry, init_integration, PRUSA_ID) is None
+    assert hass.states.get("sensor.prusa_mk4_status") is None
+    assert PRUSA_ID not in fleet_of(init_integration).printers
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_status_404_removes_printer_early(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A printer whose status is gone is removed before the next list refresh."""
+    simulator.remove_printer(BAMBU_ID)
+    await tick(hass, freezer, 31)
+    await tick(hass, freezer, 11)  # the list refresh is debounced
+    assert _device(device_registry, init_integration, BAMBU_ID) is None
+    assert _device(device_registry, init_integration, PRUSA_ID) is not None
+
+
+async def test_printer_renamed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A printer renamed on the server renames its device."""
+    simulator.printer(PRUSA_ID).name = "Prusa Workshop"
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    device = _device(device_registry, init_integration, PRUSA_ID)
+    assert device is not None
+    assert device.name == "Prusa Workshop"
+
+
+async def test_failing_printer_only_affects_itself(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One printer's failing status makes only its entities unavailable, logged once."""
+    simulator.fault(FaultKind.WS_DROP)
+    await settle()
+    fault = simulator.fault(
+        FaultKind.STATUS, path=f"/api/v1/printers/{BAMBU_ID}/status", status=500
+    )
+    for _ in range(3):
+        await tick(hass, freezer, 31)
+    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    assert _state(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
+    assert _state(hass, "sensor.prusa_mk4_status") == "online"
+    assert _state(hass, "sensor.printernizer_server_status") == "healthy"
+    failures = [r for r in caplog.records if "Error fetching" in r.message]
+    assert len(failures) == 1
+    assert "Bambu X1C" in failures[0].message
+
+    fault.clear()
+    await tick(hass, freezer, 31)
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    recovered = [r for r in caplog.records if "recovered" in r.message]
+    assert len(recovered) == 1
+
+
+async def test_list_failure_does_not_fail_setup(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: Any,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The entry loads without printers when the list fails; they come later."""
+    fault = simulator.fault(FaultKind.STATUS, path="/api/v1/printers", status=500)
+    entry = await setup_integration()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.bambu_x1c_status") is None
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r for r in errors if "printers data" in r.message] == errors[:1]
+    fault.clear()
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+
+
+async def test_unreachable_bambu_shows_offline(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A Bambu printer at exactly 0.0 °C that claims online is shown offline."""
+    simulator.printer(BAMBU_ID).stop().go_unreachable()
+    await tick(hass, freezer, 31)
+    assert _state(hass, "sensor.bambu_x1c_status") == "offline"
+    assert _state(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
+    assert _state(hass, "sensor.bambu_x1c_nozzle_temperature") == STATE_UNKNOWN
+    assert _state(hass, "sensor.bambu_x1c_bed_temperature") == STATE_UNKNOWN
+
+
+async def test_remove_stale_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Only a printer the server no longer has can be deleted by the user."""
+    hub = device_registry.async_get_device_by_identifier(
+        (DOMAIN, init_integration.entry_id), init_integration.entry_id
+    )
+    printer = _device(device_registry, init_integration, BAMBU_ID)
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, f"{init_integration.entry_id}_gone")},
+    )
+    assert hub is not None
+    assert printer is not None
+    assert not await async_remove_config_entry_device(hass, init_integration, hub)
+    assert not await async_remove_config_entry_device(hass, init_integration, printer)
+    assert await async_remove_config_entry_device(hass, init_integration, stale)
+
+
+async def test_unload_closes_stream(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Unloading closes the WebSocket and leaves no task behind."""
+    await stream_up(simulator, init_integration)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await until(lambda: simulator.ws_clients == 0)
+    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE

@@ -274,3 +274,33 @@ async def test_print_finished_cancelled_when_chosen(
         "cube.gcode was cancelled on Bambu X1C."
     ]
     assert notifications[0].data["title"] == "Bambu X1C"
+
+
+async def test_print_finished_with_a_real_printer(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    notifications: list[ServiceCall],
+) -> None:
+    """A job finishing on a simulated printer sends the notification."""
+    await _automation(
+        hass,
+        "printernizer/print_finished_notify.yaml",
+        {"job_event": JOB_EVENT, "notify_action": NOTIFY},
+    )
+    printer = simulator.printer(1)
+    fleet = init_integration.runtime_data.printers
+    assert fleet is not None
+    coordinator = fleet.printers[printer.id]
+    printer.start_job("benchy.gcode", 10)
+    await coordinator.async_refresh()
+    simulator.advance(9.95 * 60)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert notifications == []
+    simulator.advance(60)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert [call.data["message"] for call in notifications] == [
+        "benchy.gcode finished on Prusa MK4."
+    ]

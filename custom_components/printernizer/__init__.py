@@ -27,6 +27,7 @@ from .trending import TrendingCoordinator
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.IMAGE,
     Platform.SENSOR,
     Platform.UPDATE,

@@ -10,7 +10,7 @@ clock past it once the simulator saw the request (its `hit` event).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
@@ -132,6 +132,14 @@ class Harness:
             pytest.fail(f"{len(inflight)} requests still in flight, {held} expected")
         await self.hass.async_add_executor_job(time.sleep, 0.005)
 
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait (in real time) until `condition` holds."""
+        for _ in range(2000):
+            if condition():
+                return
+            await self.hass.async_add_executor_job(time.sleep, 0.002)
+        pytest.fail("condition not met within 4 s")
+
     async def tick(self, seconds: float, *, held: int = 0) -> None:
         """Move the frozen clock and let due timers run (not waiting for polls)."""
         await self.drain(held)
@@ -155,12 +163,14 @@ class Harness:
         fault: Fault | None = None,
         holds: int = 0,
         step: float = 0,
+        answered: bool = False,
     ) -> None:
         """Let coordinator `name` poll once, on its own schedule.
 
         `holds` is how many of its attempts the fault holds (hang, slow) or follows
         with a wait (429); each is released by ticking `step` seconds once the
-        simulator saw the attempt.
+        simulator saw the attempt; with `answered` (the attempt got an answer and
+        the client waits before the next), only once the client counted it.
         """
         if fault is not None:
             fault.hit.clear()
@@ -169,8 +179,13 @@ class Harness:
         await self.tick(interval.total_seconds())
         for _ in range(holds):
             assert fault is not None
+            failed = self.metrics.failed_requests
             await fault.hit.wait()
             fault.hit.clear()
+            if answered:
+                await self.until(
+                    lambda failed=failed: self.metrics.failed_requests > failed
+                )
             await self.tick(step, held=1)
         await self.settle()
 

@@ -216,7 +216,13 @@ async def test_fault(harness: Harness, target_id: str, case_id: str) -> None:
     for _ in range(POLLS):
         if case.once:
             fault = harness.sim.fault(case.kind, path=path, count=1, **case.options)
-        await harness.poll(name, fault=fault, holds=case.holds, step=case.step)
+        await harness.poll(
+            name,
+            fault=fault,
+            holds=case.holds,
+            step=case.step,
+            answered=case.kind == "rate_limit",
+        )
 
     # What the user sees during the fault.
     if case.fails:

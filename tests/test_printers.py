@@ -133,6 +133,9 @@ async def test_polling_slows_with_stream_and_resumes_on_drop(
     """Stream up: a safety poll every 5 minutes. Stream down: every 30 s again."""
     await stream_up(simulator, init_integration)
     fleet = fleet_of(init_integration)
+    assert not fleet.pushing
+    await simulator.poll()
+    await until(lambda: fleet.pushing)
     await tick(hass, freezer, 31)  # the first, spread polls
     assert all(
         c.update_interval == PUSH_SAFETY_INTERVAL for c in fleet.printers.values()

@@ -8,9 +8,10 @@ Polling and pushes share the work:
 * `PrinterCoordinator` polls one printer's status. Its first data comes from the
   printer list, so adding a fleet costs no extra request at setup, and its polls are
   spread across the interval instead of firing together.
-* While the WebSocket is connected every `printer_status` push updates its printer
-  at once and REST polling slows to a 5-minute safety refresh. When the stream drops,
-  polling resumes at once.
+* While the WebSocket delivers pushes, every `printer_status` push updates its
+  printer at once and REST polling slows to a 5-minute safety refresh (which also
+  brings the remaining time, absent from pushes). When the stream drops, polling
+  resumes at once, spread across the interval.
 
 Request budget: the client allows 60 requests a minute (burst 10) and the server 100.
 Fleet-wide status polling is held at `POLL_BUDGET_PER_MINUTE` (45) requests a minute:
@@ -185,6 +186,7 @@ class PrinterCoordinator(TimestampDataUpdateCoordinator[PrinterStatus]):
         self.printer = printer
         self.printer_id = printer.id
         self._first_delay: float | None = first_delay
+        self._next_refresh: float | None = None
         self.data = status_from_printer(printer)
         self.last_update_success_time = dt_util.utcnow()
 
@@ -234,12 +236,23 @@ class PrinterCoordinator(TimestampDataUpdateCoordinator[PrinterStatus]):
     def async_set_polling(
         self, interval: timedelta, first_delay: float | None = None
     ) -> None:
-        """Change the poll interval; with `first_delay`, move the next poll too."""
+        """Change the poll interval; with `first_delay`, bring the next poll forward.
+
+        A poll already due sooner stays as it is, so a stream that keeps dropping
+        cannot push any printer's poll back for ever.
+        """
         self.update_interval = interval
         if first_delay is None:
             return
+        pending = self._unsub_refresh is not None
+        if (
+            pending
+            and self._next_refresh is not None
+            and self._next_refresh <= self.hass.loop.time() + first_delay
+        ):
+            return
         self._first_delay = first_delay
-        if self._unsub_refresh is not None:
+        if pending:
             self._schedule_refresh()
 
     @callback
@@ -247,15 +260,16 @@ class PrinterCoordinator(TimestampDataUpdateCoordinator[PrinterStatus]):
     def _schedule_refresh(self) -> None:
         """Schedule the next poll, once after `first_delay` when one is set."""
         interval = self._update_interval_seconds
-        if self._first_delay is None or interval is None:
-            super()._schedule_refresh()
+        if interval is None:
             return
-        self._update_interval_seconds = self._first_delay
+        delay = interval if self._first_delay is None else self._first_delay
         self._first_delay = None
+        self._update_interval_seconds = delay
         try:
             super()._schedule_refresh()
         finally:
             self._update_interval_seconds = interval
+        self._next_refresh = self.hass.loop.time() + delay
 
 
 type PrinterListener = Callable[[list[PrinterCoordinator]], None]
@@ -285,6 +299,7 @@ class PrinterFleet:
         )
         self._listeners: list[PrinterListener] = []
         self._connects = 0
+        self._pushing = False
 
     @property
     def stream_connected(self) -> bool:
@@ -292,9 +307,14 @@ class PrinterFleet:
         return self.stream.connected
 
     @property
+    def pushing(self) -> bool:
+        """Return whether pushes arrive: the stream is up and has sent a push."""
+        return self._pushing
+
+    @property
     def poll_interval(self) -> timedelta:
         """Return the poll interval each printer uses now."""
-        if self.stream.connected:
+        if self._pushing:
             return PUSH_SAFETY_INTERVAL
         return printer_poll_interval(len(self.printers))
 
@@ -393,9 +413,7 @@ class PrinterFleet:
             return
         total = len(listed)
         interval = (
-            PUSH_SAFETY_INTERVAL
-            if self.stream.connected
-            else printer_poll_interval(total)
+            PUSH_SAFETY_INTERVAL if self._pushing else printer_poll_interval(total)
         )
         created: list[PrinterCoordinator] = []
         for printer in new_printers:
@@ -410,7 +428,7 @@ class PrinterFleet:
             )
             self.printers[printer.id] = coordinator
             created.append(coordinator)
-        if not self.stream.connected:
+        if not self._pushing:
             for coordinator in self.printers.values():
                 coordinator.async_set_polling(interval)
         self.stream.set_printers(self.printers)
@@ -440,19 +458,26 @@ class PrinterFleet:
     # The event stream (its callbacks run on the event loop)
 
     def _on_event(self, event: PrinterStatusEvent) -> None:
+        if not self._pushing:
+            # Only a stream that delivers counts: one that is dropped right after
+            # connecting must not slow polling down.
+            self._pushing = True
+            LOGGER.debug("Event stream delivers pushes; printer polling slows down")
+            for printer in self.printers.values():
+                printer.async_set_polling(PUSH_SAFETY_INTERVAL)
         if (coordinator := self.printers.get(event.printer_id)) is not None:
             coordinator.async_handle_event(event)
 
     def _on_connect(self) -> None:
         self._connects += 1
-        LOGGER.debug("Event stream connected; printer polling slows down")
-        for coordinator in self.printers.values():
-            coordinator.async_set_polling(PUSH_SAFETY_INTERVAL)
         if self._connects > 1:
             # Printers may have come and gone while the stream was down.
             self.async_request_fleet_refresh()
 
     def _on_disconnect(self) -> None:
+        if not self._pushing:
+            return
+        self._pushing = False
         LOGGER.debug("Event stream disconnected; printer polling resumes")
         self._spread_polls(self.printers.values())
 

@@ -1,0 +1,135 @@
+"""Fifty printers for ten simulated minutes: requests stay within the budget.
+
+The simulator enforces the server's real rate limit (100 a minute per client); the
+client's own budget is 60 a minute. Run with `-s` to see the measured rates.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import time
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.printernizer.printers import POLL_BUDGET_PER_MINUTE
+from tests.conftest import SetupIntegration
+from tests.printer_helpers import (
+    STATUS_PATHS,
+    fleet_of,
+    settle,
+    stream_up,
+    tick,
+    until,
+)
+from tests.simulator import FaultKind, Simulator
+
+PRINTERS = 50
+MINUTES = 10
+STEP = 5
+
+
+@pytest.fixture
+def simulator_options() -> dict[str, Any]:
+    """Fifty printers, every one connected."""
+    return {"printers": PRINTERS}
+
+
+async def _second(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Move one second on and let the sockets settle.
+
+    Requests waiting for the budget wait on the clock, so this does not wait for
+    background tasks.
+    """
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await settle(100)
+
+
+def _per_minute(sim: Simulator, start: float) -> list[int]:
+    """Rate-limited requests in each whole minute since `start`."""
+    counts = [0] * MINUTES
+    for request in sim.requests:
+        minute = int((request.time - start) // 60)
+        if (
+            0 <= minute < MINUTES
+            and not request.websocket
+            and request.path.startswith("/api/")
+            and not request.path.startswith("/api/v1/health")
+        ):
+            counts[minute] += 1
+    return counts
+
+
+async def test_stream_down(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    simulator: Simulator,
+) -> None:
+    """Polling alone: every printer polled, no 429, at most 45 polls a minute."""
+    simulator.fault(FaultKind.WS_DROP)
+    entry = await setup_integration()
+    fleet = fleet_of(entry)
+    assert len(fleet.printers) == PRINTERS
+    start = simulator.now()
+    for _ in range(MINUTES * 60):
+        await _second(hass, freezer)
+
+    counts = _per_minute(simulator, start)
+    status = simulator.request_count(STATUS_PATHS)
+    print(f"\nstream down, {PRINTERS} printers: requests per minute {counts}")
+    print(f"status polls per minute: {status / MINUTES:.1f}")
+    assert entry.runtime_data.client.metrics.rate_limited == 0
+    assert max(counts) <= 60
+    assert status / MINUTES <= POLL_BUDGET_PER_MINUTE + 1
+    # Every printer was polled, and none went unavailable.
+    for printer_id in fleet.printers:
+        assert simulator.request_count(f"/api/v1/printers/{printer_id}/status") >= 8
+    assert all(c.last_update_success for c in fleet.printers.values())
+
+
+async def test_stream_up(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    simulator: Simulator,
+) -> None:
+    """Pushes every 30 s (as the server sends them) leave only safety polls."""
+    entry = await setup_integration()
+    await stream_up(simulator, entry)
+    fleet = fleet_of(entry)
+    start = simulator.now()
+    for second in range(0, MINUTES * 60, STEP):
+        if second % 30 == 0:
+            await simulator.poll()
+        await tick(hass, freezer, STEP)
+    assert fleet.stream_connected
+
+    counts = _per_minute(simulator, start)
+    print(f"\nstream up, {PRINTERS} printers: requests per minute {counts}")
+    assert entry.runtime_data.client.metrics.rate_limited == 0
+    # The first, spread polls fill the first minute; then safety polls only.
+    assert sum(counts[1:]) / (MINUTES - 1) <= PRINTERS / 5 + 1
+
+
+@pytest.mark.parametrize("simulator_options", [{"printers": 2}])
+async def test_push_latency(
+    hass: HomeAssistant, setup_integration: SetupIntegration, simulator: Simulator
+) -> None:
+    """A status change on the server reaches Home Assistant's state at once."""
+    entry = await setup_integration()
+    await stream_up(simulator, entry)
+    printer = simulator.printer(1)
+    entity_id = "sensor.prusa_mk4_status"
+    assert hass.states.get(entity_id).state == "online"
+    printer.start_job("latency.gcode", 5)
+    started = time.perf_counter()
+    await simulator.poll(printer.id)
+    await until(lambda: hass.states.get(entity_id).state == "printing")
+    elapsed = time.perf_counter() - started
+    print(f"\npush to state: {elapsed * 1000:.1f} ms")
+    assert elapsed < 0.5

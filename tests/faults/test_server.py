@@ -121,6 +121,12 @@ async def test_event_stream_fault(harness: Harness, kind: str) -> None:
     await harness.settle()
     fleet = _fleet(harness)
     assert fleet.stream_connected
+    # Polling slows down once the stream delivers a push.
+    await harness.until(
+        lambda: harness.sim.subscribed_printer_ids == set(fleet.printers)
+    )
+    assert await harness.sim.poll()
+    await harness.until(lambda: fleet.pushing)
     assert fleet.poll_interval == PUSH_SAFETY_INTERVAL
     before_states = harness.states()
     harness.mark()
@@ -143,7 +149,13 @@ async def test_event_stream_fault(harness: Harness, kind: str) -> None:
     fault.clear()
     await _run_for(harness, 120)
     assert fleet.stream_connected
-    assert fleet.poll_interval == PUSH_SAFETY_INTERVAL
+    if kind == "ws_drop":
+        assert await harness.sim.poll()
+        await harness.until(lambda: fleet.pushing)
+        assert fleet.poll_interval == PUSH_SAFETY_INTERVAL
+    else:
+        # No subscription survived the silence, so no push comes: polling goes on.
+        assert fleet.poll_interval == PRINTER_SCAN_INTERVAL
     assert comparable(harness.states()) == comparable(before_states)
     assert not harness.records(logging.WARNING)
     if kind == "ws_drop":

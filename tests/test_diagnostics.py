@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
@@ -26,6 +27,8 @@ VOLATILE = props(
     "url",
     "entry_id",
     "id",
+    # Connects and pushes depend on when the WebSocket came up; asserted below.
+    "event_stream",
 )
 
 
@@ -116,3 +119,26 @@ async def test_diagnostics_after_failed_refresh(
     assert health["last_update_success"] is False
     assert health["last_exception"].startswith("UpdateFailed: ")
     assert diagnostics["request_metrics"]["failed_requests"] >= 1
+
+
+async def test_diagnostics_show_the_event_stream(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """The file tells whether pushes arrive, and how the stream has fared."""
+    async with asyncio.timeout(5):
+        await simulator.wait_for_ws(lambda sim: len(sim.subscribed_printer_ids) == 2)
+    await simulator.poll()
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    stream = diagnostics["event_stream"]
+    assert stream["connected"] is True
+    assert stream["pushing"] is True
+    assert stream["subscribed_printers"] == 2
+    assert stream["stats"]["connects"] == 1
+    assert stream["stats"]["events"] == 2
+    assert stream["stats"]["malformed"] == 0

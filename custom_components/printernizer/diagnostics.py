@@ -104,4 +104,11 @@ async def async_get_config_entry_diagnostics(
         },
         "request_metrics": runtime.client.metrics.as_dict(),
     }
+    if (fleet := runtime.printers) is not None:
+        diagnostics["event_stream"] = {
+            "connected": fleet.stream.connected,
+            "pushing": fleet.pushing,
+            "subscribed_printers": len(fleet.stream.printer_ids),
+            "stats": fleet.stream.stats.as_dict(),
+        }
     return async_redact_data(diagnostics, TO_REDACT)

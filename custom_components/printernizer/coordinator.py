@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -110,10 +111,39 @@ def update_failed_from(err: PrinternizerError) -> BaseException:
     )
 
 
-class ServerHealthCoordinator(SignallingCoordinator[ServerHealth]):
-    """Polls the server's health report; its first refresh gates setup."""
+class PrinternizerCoordinator[DataT](SignallingCoordinator[DataT]):
+    """A coordinator of one entry that fetches through the entry's client.
+
+    Listeners hear only of changed data (`always_update` off): the models are
+    frozen dataclasses that compare by value.
+    """
 
     config_entry: PrinternizerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PrinternizerConfigEntry,
+        client: PrinternizerClient,
+        *,
+        name: str,
+        update_interval: timedelta,
+        always_update: bool = False,
+    ) -> None:
+        """Initialise the coordinator; `name` appears in its log lines."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {name}",
+            update_interval=update_interval,
+            always_update=always_update,
+        )
+        self.client = client
+
+
+class ServerHealthCoordinator(PrinternizerCoordinator[ServerHealth]):
+    """Polls the server's health report; its first refresh gates setup."""
 
     def __init__(
         self,
@@ -123,14 +153,8 @@ class ServerHealthCoordinator(SignallingCoordinator[ServerHealth]):
     ) -> None:
         """Initialise the coordinator."""
         super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} health",
-            update_interval=HEALTH_SCAN_INTERVAL,
-            always_update=False,
+            hass, entry, client, name="health", update_interval=HEALTH_SCAN_INTERVAL
         )
-        self.client = client
 
     @override
     async def _async_update_data(self) -> ServerHealth:

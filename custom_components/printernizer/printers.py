@@ -36,7 +36,6 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
-    TimestampDataUpdateCoordinator,
 )
 from homeassistant.util import dt as dt_util
 
@@ -53,7 +52,11 @@ from .api import (
     Temperature,
 )
 from .const import DOMAIN, LOGGER, SHUTDOWN_TIMEOUT_DEFAULT, SHUTDOWN_TIMEOUT_PRINTERS
-from .coordinator import PrinternizerConfigEntry, update_failed_from
+from .coordinator import (
+    PrinternizerConfigEntry,
+    PrinternizerCoordinator,
+    update_failed_from,
+)
 from .shutdown import ShutdownStep
 
 FLEET_SCAN_INTERVAL = timedelta(minutes=5)
@@ -125,10 +128,8 @@ def printer_device_info(
     )
 
 
-class FleetCoordinator(TimestampDataUpdateCoordinator[dict[str, Printer]]):
+class FleetCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
     """Lists the server's printers."""
-
-    config_entry: PrinternizerConfigEntry
 
     def __init__(
         self,
@@ -138,14 +139,8 @@ class FleetCoordinator(TimestampDataUpdateCoordinator[dict[str, Printer]]):
     ) -> None:
         """Initialise the coordinator."""
         super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} printers",
-            update_interval=FLEET_SCAN_INTERVAL,
-            always_update=False,
+            hass, entry, client, name="printers", update_interval=FLEET_SCAN_INTERVAL
         )
-        self.client = client
 
     @override
     async def _async_update_data(self) -> dict[str, Printer]:
@@ -157,10 +152,8 @@ class FleetCoordinator(TimestampDataUpdateCoordinator[dict[str, Printer]]):
         return {printer.id: printer for printer in printers}
 
 
-class PrinterCoordinator(TimestampDataUpdateCoordinator[PrinterStatus]):
+class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
     """Keeps one printer's status: polled, and updated at once by pushes."""
-
-    config_entry: PrinternizerConfigEntry
 
     def __init__(
         self,
@@ -175,14 +168,12 @@ class PrinterCoordinator(TimestampDataUpdateCoordinator[PrinterStatus]):
         """Initialise the coordinator with the printer's entry in the list."""
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} printer {printer.name}",
+            entry,
+            fleet.client,
+            name=f"printer {printer.name}",
             update_interval=update_interval,
-            always_update=False,
         )
         self.fleet = fleet
-        self.client = fleet.client
         self.printer = printer
         self.printer_id = printer.id
         self._first_delay: float | None = first_delay

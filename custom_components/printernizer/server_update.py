@@ -16,17 +16,18 @@ from homeassistant.core import HomeAssistant, callback
 
 from .api import PrinternizerClient, PrinternizerError, UpdateCheck
 from .const import DOMAIN, LOGGER
-from .coordinator import PrinternizerConfigEntry, update_failed_from
-from .refresh import SignallingCoordinator
+from .coordinator import (
+    PrinternizerConfigEntry,
+    PrinternizerCoordinator,
+    update_failed_from,
+)
 
 UPDATE_SCAN_INTERVAL: Final = timedelta(hours=12)
 UPDATE_RETRY_INTERVAL: Final = timedelta(minutes=30)
 
 
-class ServerUpdateCoordinator(SignallingCoordinator[UpdateCheck]):
+class ServerUpdateCoordinator(PrinternizerCoordinator[UpdateCheck]):
     """Polls `/api/v1/update-check`."""
-
-    config_entry: PrinternizerConfigEntry
 
     def __init__(
         self,
@@ -37,13 +38,11 @@ class ServerUpdateCoordinator(SignallingCoordinator[UpdateCheck]):
         """Initialise the coordinator."""
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} update check",
+            entry,
+            client,
+            name="update check",
             update_interval=UPDATE_SCAN_INTERVAL,
-            always_update=False,
         )
-        self.client = client
 
     @callback
     def async_start(self) -> None:

@@ -25,8 +25,11 @@ from .api import (
     TrendingStatistics,
 )
 from .const import DOMAIN, LOGGER
-from .coordinator import PrinternizerConfigEntry, update_failed_from
-from .refresh import SignallingCoordinator
+from .coordinator import (
+    PrinternizerConfigEntry,
+    PrinternizerCoordinator,
+    update_failed_from,
+)
 
 TRENDING_SCAN_INTERVAL: Final = timedelta(minutes=15)
 TRENDING_ABSENT_INTERVAL: Final = timedelta(hours=6)
@@ -49,14 +52,12 @@ def backoff_delay(failures: int, jitter: float) -> timedelta:
     return timedelta(seconds=min(seconds, TRENDING_BACKOFF_MAX.total_seconds()))
 
 
-class TrendingCoordinator(SignallingCoordinator[TrendingStatistics | None]):
+class TrendingCoordinator(PrinternizerCoordinator[TrendingStatistics | None]):
     """Polls the trending statistics; `None` data means the server has none.
 
     `present` is None until the server first answered, then whether it has the
     feature. `failures`, `backoff` and `next_attempt` describe the backoff.
     """
-
-    config_entry: PrinternizerConfigEntry
 
     def __init__(
         self,
@@ -67,15 +68,15 @@ class TrendingCoordinator(SignallingCoordinator[TrendingStatistics | None]):
         jitter: Callable[[], float] | None = None,
     ) -> None:
         """Initialise the coordinator; `jitter` is uniform in [0, 1)."""
+        # Every refresh updates the backoff entities, even with unchanged data.
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} trending",
+            entry,
+            client,
+            name="trending",
             update_interval=TRENDING_SCAN_INTERVAL,
             always_update=True,
         )
-        self.client = client
         self._jitter = jitter
         self.present: bool | None = None
         self.failures = 0

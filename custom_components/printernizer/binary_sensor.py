@@ -17,7 +17,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
-from .entity import PrinternizerHubEntity, async_track_services, service_translation
+from .entity import (
+    PrinternizerHubEntity,
+    PrinternizerServiceEntity,
+    async_track_services,
+    service_translation_key,
+)
 from .printer_binary_sensor import async_setup_printer_binary_sensors
 
 PARALLEL_UPDATES = 0
@@ -34,7 +39,6 @@ class HealthBinarySensorDescription(BinarySensorEntityDescription):
 
 def service_problem_description(service: str) -> HealthBinarySensorDescription:
     """Describe the problem sensor of one server service."""
-    translation_key, _ = service_translation(service, "problem")
 
     def value(health: ServerHealth) -> bool | None:
         if (svc := health.services.get(service)) is None:
@@ -45,7 +49,7 @@ def service_problem_description(service: str) -> HealthBinarySensorDescription:
 
     return HealthBinarySensorDescription(
         key=f"service_{service}_problem",
-        translation_key=translation_key,
+        translation_key=service_translation_key(service, "problem"),
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=value,
     )
@@ -69,7 +73,11 @@ async def async_setup_entry(
     async_add_entities([ServerConnectivitySensor(entry, coordinator, CONNECTIVITY)])
     async_track_services(
         entry,
-        lambda service: [ServiceProblemSensor(entry, coordinator, service)],
+        lambda service: [
+            ServiceProblemSensor(
+                entry, coordinator, service, service_problem_description(service)
+            )
+        ],
         async_add_entities,
     )
     async_setup_printer_binary_sensors(entry, async_add_entities)
@@ -96,29 +104,10 @@ class ServerConnectivitySensor(
         return self.coordinator.last_update_success
 
 
-class ServiceProblemSensor(
-    PrinternizerHubEntity[ServerHealthCoordinator], BinarySensorEntity
-):
+class ServiceProblemSensor(PrinternizerServiceEntity, BinarySensorEntity):
     """On while a service is degraded or unhealthy."""
 
     entity_description: HealthBinarySensorDescription
-
-    def __init__(
-        self,
-        entry: PrinternizerConfigEntry,
-        coordinator: ServerHealthCoordinator,
-        service: str,
-    ) -> None:
-        """Initialise the sensor for `service`."""
-        super().__init__(entry, coordinator, service_problem_description(service))
-        self._service = service
-        _, self._attr_translation_placeholders = service_translation(service, "problem")
-
-    @property
-    @override
-    def available(self) -> bool:
-        """A service the server no longer reports is unavailable."""
-        return super().available and self._service in self.coordinator.data.services
 
     @property
     @override

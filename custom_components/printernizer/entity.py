@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, override
 
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
@@ -16,7 +16,7 @@ from homeassistant.helpers.update_coordinator import (
 from yarl import URL
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import PrinternizerConfigEntry
+from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
 
 # Services the server reports today; they get names of their own in every language.
 # A service the server adds later is named after its key.
@@ -63,11 +63,35 @@ class PrinternizerHubEntity[CoordinatorT: DataUpdateCoordinator[Any]](
         self._attr_device_info = hub_device_info(entry)
 
 
-def service_translation(service: str, kind: str) -> tuple[str, dict[str, str]]:
-    """Return the translation key and name placeholders for a service's entity."""
-    if service in KNOWN_SERVICES:
-        return f"{service}_{kind}", {}
-    return f"service_{kind}", {"service": service.replace("_", " ").capitalize()}
+def service_translation_key(service: str, kind: str) -> str:
+    """Return the translation key of a service's `kind` entity (status, problem)."""
+    return f"{service}_{kind}" if service in KNOWN_SERVICES else f"service_{kind}"
+
+
+class PrinternizerServiceEntity(PrinternizerHubEntity[ServerHealthCoordinator]):
+    """An entity about one service of the server's health report."""
+
+    def __init__(
+        self,
+        entry: PrinternizerConfigEntry,
+        coordinator: ServerHealthCoordinator,
+        service: str,
+        description: EntityDescription,
+    ) -> None:
+        """Initialise the entity for `service`."""
+        super().__init__(entry, coordinator, description)
+        self._service = service
+        if service not in KNOWN_SERVICES:
+            # Named after its key, e.g. "Thumbnail service status".
+            self._attr_translation_placeholders = {
+                "service": service.replace("_", " ").capitalize()
+            }
+
+    @property
+    @override
+    def available(self) -> bool:
+        """A service the server no longer reports is unavailable."""
+        return super().available and self._service in self.coordinator.data.services
 
 
 @callback

@@ -18,7 +18,12 @@ from homeassistant.helpers.typing import StateType
 
 from .api import HealthStatus, ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
-from .entity import PrinternizerHubEntity, async_track_services, service_translation
+from .entity import (
+    PrinternizerHubEntity,
+    PrinternizerServiceEntity,
+    async_track_services,
+    service_translation_key,
+)
 from .printer_sensor import async_setup_printer_sensors
 from .request_metrics import request_metrics_sensors
 from .trending_sensor import async_setup_trending_sensors
@@ -52,10 +57,9 @@ def _option(value: str, options: list[str]) -> str | None:
 
 def service_status_description(service: str) -> HealthSensorDescription:
     """Describe the status sensor of one server service."""
-    translation_key, _ = service_translation(service, "status")
     return HealthSensorDescription(
         key=f"service_{service}_status",
-        translation_key=translation_key,
+        translation_key=service_translation_key(service, "status"),
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=SERVICE_STATES,
@@ -88,7 +92,11 @@ async def async_setup_entry(
     async_setup_trending_sensors(hass, entry, async_add_entities)
     async_track_services(
         entry,
-        lambda service: [ServiceStatusSensor(entry, coordinator, service)],
+        lambda service: [
+            ServiceStatusSensor(
+                entry, coordinator, service, service_status_description(service)
+            )
+        ],
         async_add_entities,
     )
     async_setup_printer_sensors(entry, async_add_entities)
@@ -106,22 +114,13 @@ class HealthSensor(PrinternizerHubEntity[ServerHealthCoordinator], SensorEntity)
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class ServiceStatusSensor(HealthSensor):
+class ServiceStatusSensor(PrinternizerServiceEntity, SensorEntity):
     """The status of one service the server reports on."""
 
-    def __init__(
-        self,
-        entry: PrinternizerConfigEntry,
-        coordinator: ServerHealthCoordinator,
-        service: str,
-    ) -> None:
-        """Initialise the sensor for `service`."""
-        super().__init__(entry, coordinator, service_status_description(service))
-        self._service = service
-        _, self._attr_translation_placeholders = service_translation(service, "status")
+    entity_description: HealthSensorDescription
 
     @property
     @override
-    def available(self) -> bool:
-        """A service the server no longer reports is unavailable."""
-        return super().available and self._service in self.coordinator.data.services
+    def native_value(self) -> StateType:
+        """Return the service's status."""
+        return self.entity_description.value_fn(self.coordinator.data)

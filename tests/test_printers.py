@@ -10,11 +10,15 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.printernizer import async_remove_config_entry_device
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.printers import (
+    FLEET_SETUP_TIMEOUT,
     POLL_BUDGET_PER_MINUTE,
     PRINTER_SCAN_INTERVAL,
     PUSH_SAFETY_INTERVAL,
@@ -267,6 +271,27 @@ async def test_list_failure_does_not_fail_setup(
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert [r for r in errors if "printers data" in r.message] == errors[:1]
     fault.clear()
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+
+
+async def test_hung_list_does_not_hold_setup(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: Any,
+    simulator: Simulator,
+) -> None:
+    """A printer list that hangs holds setup for 10 s at most; printers follow."""
+    hang = simulator.fault(FaultKind.HANG, path="/api/v1/printers")
+    setup = hass.async_create_task(setup_integration())
+    await hang.hit.wait()
+    assert not setup.done()
+    freezer.tick(FLEET_SETUP_TIMEOUT + 0.1)
+    async_fire_time_changed(hass)
+    entry = await setup
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.bambu_x1c_status") is None
+    hang.clear()
     await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
     assert _state(hass, "sensor.bambu_x1c_status") == "printing"
 

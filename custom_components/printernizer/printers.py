@@ -62,6 +62,8 @@ from .shutdown import ShutdownStep
 FLEET_SCAN_INTERVAL = timedelta(minutes=5)
 PRINTER_SCAN_INTERVAL = timedelta(seconds=30)
 PUSH_SAFETY_INTERVAL = timedelta(minutes=5)
+# How long setup waits for the first printer list before it goes on without it.
+FLEET_SETUP_TIMEOUT = 10.0
 #: Status polls per minute for the whole fleet while the event stream is down.
 POLL_BUDGET_PER_MINUTE = 45
 
@@ -310,9 +312,17 @@ class PrinterFleet:
         return printer_poll_interval(len(self.printers))
 
     async def async_setup(self) -> None:
-        """List the printers once; a failure is logged and retried on schedule."""
+        """List the printers once; a failure is logged and retried on schedule.
+
+        Only the health check may hold setup up: a printer list that does not come
+        within a few seconds comes later, and its printers with it.
+        """
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._sync))
-        await self.coordinator.async_refresh()
+        try:
+            async with asyncio.timeout(FLEET_SETUP_TIMEOUT):
+                await self.coordinator.async_refresh()
+        except TimeoutError:
+            LOGGER.debug("The printer list is slow; its printers will follow")
 
     @callback
     def async_start_stream(self) -> None:

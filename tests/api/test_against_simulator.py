@@ -1,0 +1,165 @@
+"""The client against the simulator: every endpoint it uses, over real sockets.
+
+The other client tests program exact replies; these check that the client and the
+fake server agree on the contract end to end, faults and the WebSocket included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import aiohttp
+import pytest
+
+from custom_components.printernizer.api import (
+    HealthStatus,
+    PrinternizerClient,
+    PrinternizerConnectionError,
+    PrinternizerNotFoundError,
+    PrinternizerRateLimitError,
+    PrinternizerResponseError,
+    PrinternizerServerError,
+    PrinterState,
+    PrinterStatusEvent,
+    RetryPolicy,
+    ServiceStatus,
+)
+from tests.simulator import Simulator
+from tests.simulator.testing import running_simulator
+
+NO_WAIT = RetryPolicy(base_delay=0, max_delay=0, deadline=10)
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncGenerator[Simulator]:
+    async with running_simulator(printers=2, trending="seed") as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def client(sim: Simulator) -> AsyncGenerator[PrinternizerClient]:
+    async with aiohttp.ClientSession() as session:
+        yield PrinternizerClient(session, sim.url, retry=NO_WAIT)
+
+
+async def test_every_endpoint(sim: Simulator, client: PrinternizerClient) -> None:
+    """Health, system info, printers, status, controls, trending and thumbnails."""
+    health = await client.health()
+    assert health.status is HealthStatus.HEALTHY
+    assert health.services["trending_service"].status is ServiceStatus.HEALTHY
+
+    info = await client.system_info()
+    assert info.timezone == "Europe/Berlin"
+    assert str(client.time_zone) == "Europe/Berlin"
+
+    printers = await client.printers()
+    assert {p.id for p in printers} == set(sim.printers)
+    bambu = next(p for p in printers if p.printer_type.value == "bambu_lab")
+    assert (await client.printer(bambu.id)).name == bambu.name
+
+    sim.printers[bambu.id].start_job("benchy.gcode", duration_minutes=30)
+    status = await client.printer_status(bambu.id)
+    assert status.state is PrinterState.PRINTING
+    assert status.job_name == "benchy.gcode"
+    assert status.remaining_time == 30
+    assert status.timestamp is not None
+    assert status.timestamp.tzinfo is not None
+    thumbnail = await client.thumbnail(bambu.id)
+    assert thumbnail is not None
+    assert thumbnail.startswith(b"\x89PNG")
+
+    await client.pause(bambu.id)
+    assert (await client.printer_status(bambu.id)).state is PrinterState.PAUSED
+    await client.resume(bambu.id)
+    await client.stop(bambu.id)
+    assert (await client.printer_status(bambu.id)).state is PrinterState.ONLINE
+    assert await client.thumbnail(bambu.id) is None
+
+    trending = await client.trending_statistics()
+    assert trending.performance_metrics is not None
+    assert trending.performance_metrics.success_rate is not None
+
+    check = await client.update_check()
+    assert check.current_version == "2.42.0"
+
+
+async def test_secrets_stay_on_the_server(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """The printer models keep none of the secrets the server sends in clear text."""
+    printers = await client.printers()
+    text = repr(printers)
+    assert sim.secrets
+    for secret in sim.secrets:
+        assert secret not in text
+
+
+async def test_errors_from_the_simulator(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """Each kind of failure surfaces as its own error, retried only when it can help."""
+    with pytest.raises(PrinternizerNotFoundError):
+        await client.printer_status("does-not-exist")
+
+    sim.fault("status", path="/api/v1/health", status=500)
+    with pytest.raises(PrinternizerServerError) as err:
+        await client.health()
+    assert err.value.error_code == "INTERNAL_SERVER_ERROR"
+    assert sim.request_count("/api/v1/health") == 1  # 500 is not retried
+
+    sim.clear_faults()
+    sim.fault("status", path="/api/v1/health", status=503, count=1)
+    assert (await client.health()).status is HealthStatus.HEALTHY
+    assert client.metrics.retries == 1
+
+    sim.fault("malformed", path="/api/v1/system/info")
+    with pytest.raises(PrinternizerResponseError):
+        await client.system_info()
+
+    sim.fault("rate_limit", path="/api/v1/update-check", retry_after=0)
+    with pytest.raises(PrinternizerRateLimitError):
+        await client.update_check()
+    assert client.metrics.rate_limited == 3
+
+    await sim.go_down()
+    with pytest.raises(PrinternizerConnectionError):
+        await client.health()
+
+
+async def test_event_stream_pushes_and_resubscribes(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """Subscribed pushes arrive; after a drop the stream reconnects and re-subscribes."""
+    events: list[PrinterStatusEvent] = []
+    both_pushed = asyncio.Event()
+    connected = asyncio.Event()
+
+    def on_event(event: PrinterStatusEvent) -> None:
+        events.append(event)
+        if len(events) == 2:
+            both_pushed.set()
+
+    stream = client.event_stream(
+        on_event=on_event, on_connect=connected.set, ping_interval=5
+    )
+    stream.set_printers(sim.printers)
+    stream.start()
+    try:
+        async with asyncio.timeout(5):
+            await connected.wait()
+            await sim.wait_for_ws(lambda s: len(s.subscribed_printer_ids) == 2)
+        await sim.poll()
+        async with asyncio.timeout(5):
+            await both_pushed.wait()
+        assert {e.printer_id for e in events} == set(sim.printers)
+
+        connected.clear()
+        await sim.drop_websockets()
+        async with asyncio.timeout(5):
+            await connected.wait()
+            await sim.wait_for_ws(lambda s: len(s.subscribed_printer_ids) == 2)
+        assert stream.stats.connects == 2
+    finally:
+        await stream.close()
+    assert not stream.connected

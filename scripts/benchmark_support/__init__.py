@@ -1,0 +1,1 @@
+"""The benchmark behind `scripts/benchmark`: pytest functions and a Markdown renderer."""

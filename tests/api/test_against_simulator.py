@@ -20,6 +20,7 @@ from custom_components.printernizer.api import (
     PrinternizerRateLimitError,
     PrinternizerResponseError,
     PrinternizerServerError,
+    PrinternizerUnreachableError,
     PrinterState,
     PrinterStatusEvent,
     RetryPolicy,
@@ -163,3 +164,17 @@ async def test_event_stream_pushes_and_resubscribes(
     finally:
         await stream.close()
     assert not stream.connected
+
+
+async def test_a_stopped_server_is_unreachable(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """Refused connections are told apart from a server that answers badly."""
+    sim.fault("reset", path="/api/v1/health")
+    with pytest.raises(PrinternizerConnectionError) as broken:
+        await client.health()
+    assert not isinstance(broken.value, PrinternizerUnreachableError)
+
+    await sim.go_down()
+    with pytest.raises(PrinternizerUnreachableError):
+        await client.health()

@@ -13,12 +13,12 @@ from custom_components.printernizer.api import (
     HealthStatus,
     PrinternizerAuthenticationError,
     PrinternizerClient,
-    PrinternizerConnectionError,
     PrinternizerError,
     PrinternizerNotFoundError,
     PrinternizerRequestError,
     PrinternizerResponseError,
     PrinternizerServerError,
+    PrinternizerUnreachableError,
     PrinterState,
     PrinterType,
     RetryPolicy,
@@ -628,7 +628,7 @@ async def test_connection_refused(
         retry=RetryPolicy(max_attempts=2),
     )
 
-    with pytest.raises(PrinternizerConnectionError) as err:
+    with pytest.raises(PrinternizerUnreachableError) as err:
         await client.health()
 
     assert "pa55word" not in str(err.value)
@@ -637,7 +637,7 @@ async def test_connection_refused(
     assert metrics.total_requests == 2
     assert metrics.retries == 1
     assert metrics.last_error is not None
-    assert metrics.last_error.startswith("PrinternizerConnectionError")
+    assert metrics.last_error.startswith("PrinternizerUnreachableError")
 
 
 async def test_session_is_not_closed(

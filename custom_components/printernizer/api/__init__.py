@@ -34,6 +34,7 @@ from .exceptions import (
     PrinternizerResponseError,
     PrinternizerServerError,
     PrinternizerTimeoutError,
+    PrinternizerUnreachableError,
 )
 from .metrics import EndpointMetrics, RequestMetrics
 from .models import (
@@ -88,6 +89,7 @@ __all__ = [
     "PrinternizerResponseError",
     "PrinternizerServerError",
     "PrinternizerTimeoutError",
+    "PrinternizerUnreachableError",
     "RequestBudget",
     "RequestMetrics",
     "RetryPolicy",

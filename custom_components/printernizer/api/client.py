@@ -37,6 +37,7 @@ from .exceptions import (
     PrinternizerResponseError,
     PrinternizerServerError,
     PrinternizerTimeoutError,
+    PrinternizerUnreachableError,
 )
 from .metrics import MetricsRecorder, RequestMetrics
 from .models import (
@@ -559,7 +560,12 @@ class PrinternizerClient:
             raise PrinternizerTimeoutError(f"{request.name}: timed out") from err
         except (aiohttp.ClientError, OSError) as err:
             detail = self._scrub(str(err)) or type(err).__name__
-            raise PrinternizerConnectionError(f"{request.name}: {detail}") from err
+            error = (
+                PrinternizerUnreachableError
+                if isinstance(err, aiohttp.ClientConnectorError)
+                else PrinternizerConnectionError
+            )
+            raise error(f"{request.name}: {detail}") from err
 
 
 def _authorization(

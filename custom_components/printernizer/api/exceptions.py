@@ -37,6 +37,10 @@ class PrinternizerTimeoutError(PrinternizerConnectionError):
     """The server did not answer in time."""
 
 
+class PrinternizerUnreachableError(PrinternizerConnectionError):
+    """Nothing accepted the connection: the server is down or not at that address."""
+
+
 class PrinternizerCancelledError(PrinternizerConnectionError):
     """The request was abandoned by :meth:`PrinternizerClient.cancel_inflight`.
 

@@ -256,6 +256,36 @@ async def test_failing_printer_only_affects_itself(
     assert len(recovered) == 1
 
 
+async def test_printer_polls_pause_while_the_server_is_down(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """With nothing listening, only the health check knocks; printers follow it back."""
+    await simulator.go_down()
+    await tick(hass, freezer, 31)  # the health check finds the server gone
+    client = init_integration.runtime_data.client
+
+    def status_attempts() -> int:
+        return client.metrics.endpoints["/api/v1/printers/{id}/status"].requests
+
+    polls_before = status_attempts()
+    attempts_before = client.metrics.total_requests
+    for _ in range(10):  # five minutes
+        await tick(hass, freezer, 31)
+    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    # No printer poll tried; only the health checks (up to three attempts each).
+    assert status_attempts() == polls_before
+    assert client.metrics.total_requests - attempts_before <= 30
+
+    await simulator.come_up()
+    await tick(hass, freezer, 31)  # health reaches it again
+    await tick(hass, freezer, 31)  # printers polled within one interval
+    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert _state(hass, "sensor.prusa_mk4_status") == "online"
+
+
 async def test_list_failure_does_not_fail_setup(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -242,7 +242,7 @@ async def test_server_down(
     assert _state(hass, LAST_FETCH).state == last_fetch
 
     error = _state(hass, LAST_ERROR).state
-    assert error.startswith("PrinternizerConnectionError")
+    assert error.startswith("PrinternizerUnreachableError")
     assert "health" in error
     assert PASSWORD not in error
     assert len(error) <= MAX_STATE_LENGTH

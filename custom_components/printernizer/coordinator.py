@@ -22,6 +22,7 @@ from .api import (
     PrinternizerConnectionError,
     PrinternizerError,
     PrinternizerResponseError,
+    PrinternizerUnreachableError,
     ServerHealth,
 )
 from .const import (
@@ -141,6 +142,17 @@ class PrinternizerCoordinator[DataT](SignallingCoordinator[DataT]):
         )
         self.client = client
 
+    def _raise_while_server_unreachable(self) -> None:
+        """Spare the request while the health check finds nothing listening.
+
+        Each printer would otherwise try (and retry) on its own schedule against a
+        server that is not there; they resume once the health check reaches it.
+        """
+        if self.config_entry.runtime_data.health.server_unreachable:
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="server_unreachable"
+            )
+
 
 class ServerHealthCoordinator(PrinternizerCoordinator[ServerHealth]):
     """Polls the server's health report; its first refresh gates setup."""
@@ -155,6 +167,8 @@ class ServerHealthCoordinator(PrinternizerCoordinator[ServerHealth]):
         super().__init__(
             hass, entry, client, name="health", update_interval=HEALTH_SCAN_INTERVAL
         )
+        # True while the last health check found nothing accepting connections.
+        self.server_unreachable = False
 
     @override
     async def _async_update_data(self) -> ServerHealth:
@@ -166,7 +180,10 @@ class ServerHealthCoordinator(PrinternizerCoordinator[ServerHealth]):
         bound = HEALTH_SETUP_TIMEOUT if self.data is None else None
         try:
             async with asyncio.timeout(bound):
-                return await self.client.health()
+                health = await self.client.health()
+        except PrinternizerUnreachableError as err:
+            self.server_unreachable = True
+            raise update_failed_from(err) from err
         except TimeoutError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -174,4 +191,7 @@ class ServerHealthCoordinator(PrinternizerCoordinator[ServerHealth]):
                 translation_placeholders={"seconds": f"{HEALTH_SETUP_TIMEOUT:.0f}"},
             ) from err
         except PrinternizerError as err:
+            self.server_unreachable = False
             raise update_failed_from(err) from err
+        self.server_unreachable = False
+        return health

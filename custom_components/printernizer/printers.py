@@ -147,6 +147,7 @@ class FleetCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
     @override
     async def _async_update_data(self) -> dict[str, Printer]:
         """Fetch every printer (all pages)."""
+        self._raise_while_server_unreachable()
         try:
             printers = await self.client.printers()
         except PrinternizerError as err:
@@ -203,6 +204,7 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
     @override
     async def _async_update_data(self) -> PrinterStatus:
         """Fetch the printer's status; a 404 means the printer was removed."""
+        self._raise_while_server_unreachable()
         try:
             return await self.client.printer_status(self.printer_id)
         except PrinternizerNotFoundError as err:
@@ -293,6 +295,7 @@ class PrinterFleet:
         self._listeners: list[PrinterListener] = []
         self._connects = 0
         self._pushing = False
+        self._server_unreachable = False
 
     @property
     def stream_connected(self) -> bool:
@@ -318,6 +321,9 @@ class PrinterFleet:
         within a few seconds comes later, and its printers with it.
         """
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._sync))
+        self.entry.async_on_unload(
+            self.entry.runtime_data.health.async_add_listener(self._on_health)
+        )
         try:
             async with asyncio.timeout(FLEET_SETUP_TIMEOUT):
                 await self.coordinator.async_refresh()
@@ -468,6 +474,16 @@ class PrinterFleet:
                 printer.async_set_polling(PUSH_SAFETY_INTERVAL)
         if (coordinator := self.printers.get(event.printer_id)) is not None:
             coordinator.async_handle_event(event)
+
+    @callback
+    def _on_health(self) -> None:
+        """Poll the printers again soon once the server accepts connections again."""
+        unreachable = self.entry.runtime_data.health.server_unreachable
+        if self._server_unreachable and not unreachable:
+            LOGGER.debug("The server is reachable again; polling its printers")
+            self.async_request_fleet_refresh()
+            self._spread_polls(self.printers.values())
+        self._server_unreachable = unreachable
 
     def _on_connect(self) -> None:
         self._connects += 1

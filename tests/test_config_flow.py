@@ -148,7 +148,14 @@ async def test_user_flow_not_a_printernizer_server(
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://printernizer.local", "http://", "http://u:p@host:8000"]
+    "url",
+    [
+        "ftp://printernizer.local",
+        "http://",
+        "http://u:p@host:8000",
+        "http://[::1",
+        "printernizer.local:99999",
+    ],
 )
 async def test_user_flow_invalid_url(hass: HomeAssistant, url: str) -> None:
     """A URL that cannot address a server is rejected before any request."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -132,6 +132,25 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, {"base": "unknown"}
         return health, {}
 
+    async def _async_check_form(
+        self, user_input: Mapping[str, Any], check_unique_id: Callable[[], None]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the URL form; return the entry data, or the errors to show.
+
+        `check_unique_id` applies the step's rule once the server's identity is
+        known: a new server for the user step, the same one for reconfigure.
+        """
+        creds = credentials(user_input.get(CONF_PROXY_AUTH, {}))
+        try:
+            url = normalize_url(user_input[CONF_URL])
+        except InvalidUrlError:
+            return {}, {CONF_URL: "invalid_url"}
+        await self.async_set_unique_id(server_unique_id(url))
+        check_unique_id()
+        verify_ssl = user_input[CONF_VERIFY_SSL]
+        _, errors = await self._async_validate(url, verify_ssl, creds)
+        return {CONF_URL: str(url), CONF_VERIFY_SSL: verify_ssl, **creds}, errors
+
     @override
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -139,26 +158,13 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the server's URL."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            creds = credentials(user_input.get(CONF_PROXY_AUTH, {}))
-            try:
-                url = normalize_url(user_input[CONF_URL])
-            except InvalidUrlError:
-                errors[CONF_URL] = "invalid_url"
-            else:
-                await self.async_set_unique_id(server_unique_id(url))
-                self._abort_if_unique_id_configured()
-                _, errors = await self._async_validate(
-                    url, user_input[CONF_VERIFY_SSL], creds
+            data, errors = await self._async_check_form(
+                user_input, self._abort_if_unique_id_configured
+            )
+            if not errors:
+                return self.async_create_entry(
+                    title=f"Printernizer ({URL(data[CONF_URL]).host})", data=data
                 )
-                if not errors:
-                    return self.async_create_entry(
-                        title=f"Printernizer ({url.host})",
-                        data={
-                            CONF_URL: str(url),
-                            CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                            **creds,
-                        },
-                    )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
@@ -173,26 +179,12 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            creds = credentials(user_input.get(CONF_PROXY_AUTH, {}))
-            try:
-                url = normalize_url(user_input[CONF_URL])
-            except InvalidUrlError:
-                errors[CONF_URL] = "invalid_url"
-            else:
-                await self.async_set_unique_id(server_unique_id(url))
-                self._abort_if_unique_id_mismatch(reason="another_server")
-                _, errors = await self._async_validate(
-                    url, user_input[CONF_VERIFY_SSL], creds
-                )
-                if not errors:
-                    return self.async_update_reload_and_abort(
-                        entry,
-                        data={
-                            CONF_URL: str(url),
-                            CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                            **creds,
-                        },
-                    )
+            data, errors = await self._async_check_form(
+                user_input,
+                lambda: self._abort_if_unique_id_mismatch(reason="another_server"),
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
         suggested = user_input or {
             CONF_URL: entry.data[CONF_URL],
             CONF_VERIFY_SSL: entry.data[CONF_VERIFY_SSL],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import override
 
 from homeassistant.components.sensor import (
@@ -45,7 +46,8 @@ class PrinterSensorDescription(SensorEntityDescription):
     """Describes a sensor read from a printer's status."""
 
     value_fn: Callable[[PrinterStatus], StateType]
-    exists_fn: Callable[[PrinterStatus], bool] = lambda _: True
+    # Set for a sensor that only appears once the printer reports its value.
+    exists_fn: Callable[[PrinterStatus], bool] | None = None
 
 
 def _job_value[T](
@@ -56,7 +58,9 @@ def _job_value[T](
 
 
 def _temperature(
-    key: str, read: Callable[[PrinterStatus], float | None], **kwargs: object
+    key: str,
+    read: Callable[[PrinterStatus], float | None],
+    exists_fn: Callable[[PrinterStatus], bool] | None = None,
 ) -> PrinterSensorDescription:
     return PrinterSensorDescription(
         key=key,
@@ -66,7 +70,7 @@ def _temperature(
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=read,
-        **kwargs,  # type: ignore[arg-type]
+        exists_fn=exists_fn,
     )
 
 
@@ -130,13 +134,14 @@ def async_setup_printer_sensors(
     def _create(coordinator: PrinterCoordinator) -> list[Entity]:
         entities: list[Entity] = [EstimatedFinishSensor(coordinator, ESTIMATED_FINISH)]
         for description in PRINTER_SENSORS:
+            if description.exists_fn is None:
+                entities.append(PrinterSensor(coordinator, description))
+                continue
             async_track_optional(
                 entry,
                 coordinator,
                 description.exists_fn,
-                lambda description=description: PrinterSensor(  # type: ignore[misc]
-                    coordinator, description
-                ),
+                partial(PrinterSensor, coordinator, description),
                 add,
             )
         return entities

@@ -55,38 +55,9 @@ def async_track_refreshes(
 ) -> CALLBACK_TYPE:
     """Call `action` after every refresh of any of the entry's coordinators.
 
-    It hears the refresh signal and also listens to every coordinator the entry
-    lists, looking for new ones each time, so a coordinator that does not send the
-    signal still counts whenever its data or availability changes.
+    Every coordinator of the entry is a `SignallingCoordinator`, so the signal alone
+    covers them all, including those added after the call.
     """
-    watched: dict[int, CALLBACK_TYPE] = {}
-
-    @callback
-    def _watch() -> None:
-        current = {
-            id(coordinator): coordinator
-            for coordinator in entry.runtime_data.coordinators().values()
-        }
-        for key in set(watched) - set(current):
-            watched.pop(key)()
-        for key, coordinator in current.items():
-            if key not in watched:
-                watched[key] = coordinator.async_add_listener(_refreshed)
-
-    @callback
-    def _refreshed() -> None:
-        _watch()
-        action()
-
-    _watch()
-    unsub_signal = async_dispatcher_connect(
-        hass, signal_refresh_finished(entry.entry_id), _refreshed
+    return async_dispatcher_connect(
+        hass, signal_refresh_finished(entry.entry_id), action
     )
-
-    @callback
-    def _unsubscribe() -> None:
-        unsub_signal()
-        while watched:
-            watched.popitem()[1]()
-
-    return _unsubscribe

@@ -178,13 +178,29 @@ async def test_successful_polls(
     assert last_fetch == dt_util.utcnow().replace(microsecond=0)
 
 
+@pytest.mark.parametrize(
+    ("fault", "options", "rate_limited", "error"),
+    [
+        pytest.param("status", {"status": 502}, 0, "502", id="bad_gateway"),
+        pytest.param("rate_limit", {"retry_after": 0}, 1, "RateLimit", id="429"),
+    ],
+)
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
-async def test_bad_gateway_retried(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: Simulator
+async def test_retried_failure(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    fault: str,
+    options: dict[str, Any],
+    rate_limited: int,
+    error: str,
 ) -> None:
-    """A 502 from a proxy is retried: one retry, one failure, the poll succeeds."""
+    """A 502 from a proxy or a 429 is retried: one retry, one failure, then success.
+
+    Only the 429 counts as rate limited.
+    """
     before = _counts(hass)
-    simulator.fault("status", path=HEALTH, status=502, count=1)
+    simulator.fault(fault, path=HEALTH, count=1, **options)
     await _poll(hass, freezer)
 
     after = _counts(hass)
@@ -192,27 +208,10 @@ async def test_bad_gateway_retried(
     assert after[FAILED] == before[FAILED] + 1
     assert after[TOTAL] == before[TOTAL] + 2
     assert after[SUCCESSFUL] == before[SUCCESSFUL] + 1
-    assert after[RATE_LIMITED] == before[RATE_LIMITED]
+    assert after[RATE_LIMITED] == before[RATE_LIMITED] + rate_limited
     assert _state(hass, CONSECUTIVE).state == "0"
-    assert "502" in _state(hass, LAST_ERROR).state
+    assert error in _state(hass, LAST_ERROR).state
     assert float(_state(hass, SUCCESS_RATE).state) < 100.0
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
-async def test_rate_limited_response(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: Simulator
-) -> None:
-    """A 429 counts as rate limited, and the request is tried again."""
-    before = _counts(hass)
-    simulator.fault("rate_limit", path=HEALTH, count=1, retry_after=0)
-    await _poll(hass, freezer)
-
-    after = _counts(hass)
-    assert after[RATE_LIMITED] == before[RATE_LIMITED] + 1
-    assert after[RETRIES] == before[RETRIES] + 1
-    assert after[FAILED] == before[FAILED] + 1
-    assert after[SUCCESSFUL] == before[SUCCESSFUL] + 1
-    assert "RateLimit" in _state(hass, LAST_ERROR).state
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")

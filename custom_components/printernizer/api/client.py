@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from yarl import URL
 
-from .events import EventStream
+from .events import EventStream, authorization_header, http_url
 from .exceptions import (
     PrinternizerAuthenticationError,
     PrinternizerCancelledError,
@@ -137,9 +137,7 @@ class PrinternizerClient:
         time_zone: tzinfo = UTC,
     ) -> None:
         """Create a client for the server at ``base_url`` (http or https)."""
-        url = URL(base_url)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("base_url must be an absolute http or https URL")
+        url = http_url(base_url)
         if auth is not None and token is not None:
             raise ValueError("use either auth or token, not both")
         self._base = (
@@ -151,7 +149,7 @@ class PrinternizerClient:
         self._session = session
         self._retry = retry or RetryPolicy()
         self._budget = budget or RequestBudget()
-        self._authorization = _authorization(url, auth, token)
+        self._authorization = authorization_header(url, auth, token)
         self._secrets = tuple(
             secret
             for secret in (token, auth.password if auth else None, url.password)
@@ -566,19 +564,6 @@ class PrinternizerClient:
                 else PrinternizerConnectionError
             )
             raise error(f"{request.name}: {detail}") from err
-
-
-def _authorization(
-    url: URL, auth: aiohttp.BasicAuth | None, token: str | None
-) -> str | None:
-    """Return the Authorization header for the reverse proxy, if any."""
-    if token:
-        return f"Bearer {token}"
-    if auth is not None:
-        return aiohttp.encode_basic_auth(auth.login, auth.password, auth.encoding)
-    if url.user or url.password:
-        return aiohttp.encode_basic_auth(url.user or "", url.password or "")
-    return None
 
 
 def _retryable(err: PrinternizerError) -> bool:

@@ -39,6 +39,30 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def http_url(base_url: str) -> URL:
+    """Parse a server URL, refusing anything but an absolute http(s) URL."""
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("base_url must be an absolute http or https URL")
+    return url
+
+
+def authorization_header(
+    url: URL, auth: aiohttp.BasicAuth | None, token: str | None
+) -> str | None:
+    """Return the Authorization header for a reverse proxy, if any.
+
+    A token wins over ``auth``, which wins over the URL's userinfo.
+    """
+    if token:
+        return f"Bearer {token}"
+    if auth is not None:
+        return aiohttp.encode_basic_auth(auth.login, auth.password, auth.encoding)
+    if url.user or url.password:
+        return aiohttp.encode_basic_auth(url.user or "", url.password or "")
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class EventStreamStats:
     """An immutable snapshot of the event stream's counters.
@@ -115,9 +139,7 @@ class EventStream:
         backoff_max: float = 60.0,
     ) -> None:
         """Create a stream for the server at ``base_url`` (http or https)."""
-        url = URL(base_url)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("base_url must be an absolute http or https URL")
+        url = http_url(base_url)
         self._url = (
             url.with_user(None)
             .with_query(None)
@@ -134,16 +156,9 @@ class EventStream:
         self._sleep = sleep
         self._random = random
         self._headers = dict(headers or {})
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
-        elif auth is not None:
-            self._headers["Authorization"] = aiohttp.encode_basic_auth(
-                auth.login, auth.password, auth.encoding
-            )
-        elif url.user or url.password:
-            self._headers["Authorization"] = aiohttp.encode_basic_auth(
-                url.user or "", url.password or ""
-            )
+        authorization = authorization_header(url, auth, token)
+        if authorization is not None:
+            self._headers["Authorization"] = authorization
         self._time_zone = time_zone
         self._wall_clock = wall_clock
         self._connect_timeout = connect_timeout

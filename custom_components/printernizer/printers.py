@@ -310,9 +310,13 @@ class PrinterFleet:
     @property
     def poll_interval(self) -> timedelta:
         """Return the poll interval each printer uses now."""
+        return self._poll_interval_for(len(self.printers))
+
+    def _poll_interval_for(self, count: int) -> timedelta:
+        """Return the poll interval for a fleet of `count` printers."""
         if self._pushing:
             return PUSH_SAFETY_INTERVAL
-        return printer_poll_interval(len(self.printers))
+        return printer_poll_interval(count)
 
     async def async_setup(self) -> None:
         """List the printers once; a failure is logged and retried on schedule.
@@ -419,9 +423,7 @@ class PrinterFleet:
         if not new_printers:
             return
         total = len(listed)
-        interval = (
-            PUSH_SAFETY_INTERVAL if self._pushing else printer_poll_interval(total)
-        )
+        interval = self._poll_interval_for(total)
         created: list[PrinterCoordinator] = []
         for printer in new_printers:
             position = len(self.printers) % total
@@ -482,7 +484,7 @@ class PrinterFleet:
         if self._server_unreachable and not unreachable:
             LOGGER.debug("The server is reachable again; polling its printers")
             self.async_request_fleet_refresh()
-            self._spread_polls(self.printers.values())
+            self._spread_polls()
         self._server_unreachable = unreachable
 
     def _on_connect(self) -> None:
@@ -496,15 +498,14 @@ class PrinterFleet:
             return
         self._pushing = False
         LOGGER.debug("Event stream disconnected; printer polling resumes")
-        self._spread_polls(self.printers.values())
+        self._spread_polls()
 
-    def _spread_polls(self, coordinators: Iterable[PrinterCoordinator]) -> None:
+    def _spread_polls(self) -> None:
         """Poll every printer within one interval, spread evenly across it."""
-        spread = list(coordinators)
         interval = printer_poll_interval(len(self.printers))
-        for position, coordinator in enumerate(spread):
+        for position, coordinator in enumerate(self.printers.values()):
             coordinator.async_set_polling(
-                interval, interval.total_seconds() * (position + 1) / len(spread)
+                interval, interval.total_seconds() * (position + 1) / len(self.printers)
             )
 
 

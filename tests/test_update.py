@@ -17,6 +17,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import ServiceNotSupported
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -117,7 +118,7 @@ async def test_newer_release(
 @pytest.mark.usefixtures("init_integration")
 async def test_no_install_action(hass: HomeAssistant) -> None:
     """The server is updated where it runs; Home Assistant cannot install it."""
-    with pytest.raises(Exception, match="install"):
+    with pytest.raises(ServiceNotSupported):
         await hass.services.async_call(
             "update", "install", {"entity_id": ENTITY_ID}, blocking=True
         )

@@ -104,6 +104,25 @@ async def make_stream(
         await stream.close()
 
 
+class StoppingSleep:
+    """A sleep that records its delays and hangs from the ``limit``-th on."""
+
+    def __init__(self, limit: int) -> None:
+        self.delays: list[float] = []
+        self._limit = limit
+        self._enough = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        if len(self.delays) >= self._limit:
+            self._enough.set()
+            await asyncio.Event().wait()
+
+    async def reached(self) -> None:
+        """Wait until the stream has slept ``limit`` times."""
+        await asyncio.wait_for(self._enough.wait(), 5)
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -201,20 +220,12 @@ async def test_reconnects_and_subscribes_again_after_a_drop(
 async def test_backoff_doubles_to_60_s_while_the_server_is_down(
     socket_enabled: None, make_stream: StreamFactory
 ) -> None:
-    sleeps: list[float] = []
-    enough = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) >= 9:
-            enough.set()
-            await asyncio.Event().wait()
-
-    stream = make_stream(base_url=f"http://127.0.0.1:{_closed_port()}", sleep=sleep)
+    sleeps = StoppingSleep(9)
+    stream = make_stream(base_url=f"http://127.0.0.1:{_closed_port()}", sleep=sleeps)
     stream.start()
-    await asyncio.wait_for(enough.wait(), 5)
+    await sleeps.reached()
 
-    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
+    assert sleeps.delays == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
     assert not stream.connected
     stats = stream.stats
     assert stats.connects == 0
@@ -225,25 +236,17 @@ async def test_backoff_doubles_to_60_s_while_the_server_is_down(
 async def test_backoff_uses_full_jitter(
     socket_enabled: None, make_stream: StreamFactory
 ) -> None:
-    sleeps: list[float] = []
-    enough = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) >= 3:
-            enough.set()
-            await asyncio.Event().wait()
-
+    sleeps = StoppingSleep(3)
     draws = iter([0.5, 0.25, 0.0])
     stream = make_stream(
         base_url=f"http://127.0.0.1:{_closed_port()}",
-        sleep=sleep,
+        sleep=sleeps,
         random=lambda: next(draws),
     )
     stream.start()
-    await asyncio.wait_for(enough.wait(), 5)
+    await sleeps.reached()
 
-    assert sleeps == [0.5, 0.5, 0.0]
+    assert sleeps.delays == [0.5, 0.5, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -264,20 +267,12 @@ async def test_backoff_resets_only_after_a_connection_that_received_a_message(
         return ws
 
     server.ws_handler = handler
-    sleeps: list[float] = []
-    enough = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) >= 3:
-            enough.set()
-            await asyncio.Event().wait()
-
-    stream = make_stream(sleep=sleep)
+    sleeps = StoppingSleep(3)
+    stream = make_stream(sleep=sleeps)
     stream.start()
-    await asyncio.wait_for(enough.wait(), 5)
+    await sleeps.reached()
 
-    assert sleeps == expected
+    assert sleeps.delays == expected
     assert stream.stats.connects == 3
 
 

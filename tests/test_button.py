@@ -20,6 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.printernizer.button import CONTROL_LIMIT, ControlGuard
 from tests.conftest import SetupIntegration
+from tests.helpers import state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet
 from tests.simulator import FaultKind, Simulator
 
@@ -40,12 +41,6 @@ async def _press(hass: HomeAssistant, entity_id: str) -> None:
     )
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 async def test_snapshot(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -64,11 +59,11 @@ async def test_availability_follows_state(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Pause and stop while printing; resume only while paused; none when idle."""
-    assert _state(hass, PAUSE) != STATE_UNAVAILABLE
-    assert _state(hass, STOP) != STATE_UNAVAILABLE
-    assert _state(hass, RESUME) == STATE_UNAVAILABLE
+    assert state_of(hass, PAUSE) != STATE_UNAVAILABLE
+    assert state_of(hass, STOP) != STATE_UNAVAILABLE
+    assert state_of(hass, RESUME) == STATE_UNAVAILABLE
     for action in ("pause", "resume", "stop"):
-        assert _state(hass, f"button.prusa_mk4_{action}_print") == STATE_UNAVAILABLE
+        assert state_of(hass, f"button.prusa_mk4_{action}_print") == STATE_UNAVAILABLE
 
 
 async def test_pause_resume_stop(
@@ -77,19 +72,19 @@ async def test_pause_resume_stop(
     """Each command reaches the printer and the state follows at once."""
     await _press(hass, PAUSE)
     assert simulator.printer(BAMBU_ID).status == "paused"
-    assert _state(hass, "sensor.bambu_x1c_status") == "paused"
-    assert _state(hass, PAUSE) == STATE_UNAVAILABLE
-    assert _state(hass, RESUME) != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bambu_x1c_status") == "paused"
+    assert state_of(hass, PAUSE) == STATE_UNAVAILABLE
+    assert state_of(hass, RESUME) != STATE_UNAVAILABLE
 
     await _press(hass, RESUME)
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
 
     simulator.clear_requests()
     await _press(hass, STOP)
     assert simulator.printer(BAMBU_ID).status == "online"
     assert simulator.request_count(f"/api/v1/printers/{BAMBU_ID}/stop", "POST") == 1
-    assert _state(hass, "sensor.bambu_x1c_status") == "online"
-    assert _state(hass, STOP) == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bambu_x1c_status") == "online"
+    assert state_of(hass, STOP) == STATE_UNAVAILABLE
 
 
 async def test_refused_by_offline_printer(
@@ -106,7 +101,7 @@ async def test_refused_by_offline_printer(
         "Bambu Lab printer is not connected",
     }
     # The refresh after the failure shows the printer as it is.
-    assert _state(hass, "sensor.bambu_x1c_status") == "offline"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "offline"
 
 
 async def test_other_failure_names_the_error(

@@ -24,6 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
 from tests.conftest import SetupIntegration
+from tests.helpers import state_of
 from tests.simulator import Simulator
 
 SERVICES = ("database", "printer_service", "file_service", "event_service")
@@ -35,26 +36,21 @@ async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 @pytest.mark.usefixtures("init_integration")
 async def test_every_service_has_status_and_problem(hass: HomeAssistant) -> None:
     """Each service the server reports gets a status sensor and a problem sensor."""
     for service in SERVICES:
-        assert _state(hass, f"sensor.printernizer_{service}_status") == "healthy"
+        assert state_of(hass, f"sensor.printernizer_{service}_status") == "healthy"
         assert (
-            _state(hass, f"binary_sensor.printernizer_{service}_problem") == STATE_OFF
+            state_of(hass, f"binary_sensor.printernizer_{service}_problem") == STATE_OFF
         )
     # The server disables trending today: that is not a problem.
-    assert _state(hass, "sensor.printernizer_trending_service_status") == "disabled"
+    assert state_of(hass, "sensor.printernizer_trending_service_status") == "disabled"
     assert (
-        _state(hass, "binary_sensor.printernizer_trending_service_problem") == STATE_OFF
+        state_of(hass, "binary_sensor.printernizer_trending_service_problem")
+        == STATE_OFF
     )
-    assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
+    assert state_of(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -99,11 +95,11 @@ async def test_service_status_changes(
     """A service's status, its problem sensor and the overall status follow the server."""
     simulator.set_service_status("file_service", status)
     await _tick(hass, freezer)
-    assert _state(hass, "sensor.printernizer_file_service_status") == status
-    assert _state(hass, "binary_sensor.printernizer_file_service_problem") == problem
-    assert _state(hass, "sensor.printernizer_server_status") == overall
+    assert state_of(hass, "sensor.printernizer_file_service_status") == status
+    assert state_of(hass, "binary_sensor.printernizer_file_service_problem") == problem
+    assert state_of(hass, "sensor.printernizer_server_status") == overall
     # The other services are untouched.
-    assert _state(hass, "binary_sensor.printernizer_database_problem") == STATE_OFF
+    assert state_of(hass, "binary_sensor.printernizer_database_problem") == STATE_OFF
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -119,15 +115,16 @@ async def test_service_appears_and_disappears(
     assert state.state == "degraded"
     assert state.attributes["friendly_name"] == "Printernizer Thumbnail service status"
     assert (
-        _state(hass, "binary_sensor.printernizer_thumbnail_service_problem") == STATE_ON
+        state_of(hass, "binary_sensor.printernizer_thumbnail_service_problem")
+        == STATE_ON
     )
 
     simulator.remove_service("thumbnail_service")
     await _tick(hass, freezer)
-    assert _state(hass, "sensor.printernizer_thumbnail_service_status") == (
+    assert state_of(hass, "sensor.printernizer_thumbnail_service_status") == (
         STATE_UNAVAILABLE
     )
-    assert _state(hass, "sensor.printernizer_database_status") == "healthy"
+    assert state_of(hass, "sensor.printernizer_database_status") == "healthy"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -137,8 +134,8 @@ async def test_unknown_status_values_are_unknown(
     """A status value the integration does not know shows as unknown, not an error."""
     simulator.services["file_service"]["status"] = "rebooting"
     await _tick(hass, freezer)
-    assert _state(hass, "sensor.printernizer_file_service_status") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.printernizer_file_service_problem") == (
+    assert state_of(hass, "sensor.printernizer_file_service_status") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.printernizer_file_service_problem") == (
         STATE_UNKNOWN
     )
 
@@ -150,15 +147,15 @@ async def test_connectivity_stays_available_when_down(
     """The connection sensor turns off (not unavailable) while the server is down."""
     await simulator.go_down()
     await _tick(hass, freezer)
-    assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_OFF
-    assert _state(hass, "sensor.printernizer_server_status") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.printernizer_database_problem") == (
+    assert state_of(hass, "binary_sensor.printernizer_server_connection") == STATE_OFF
+    assert state_of(hass, "sensor.printernizer_server_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.printernizer_database_problem") == (
         STATE_UNAVAILABLE
     )
     await simulator.come_up()
     await _tick(hass, freezer)
-    assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
-    assert _state(hass, "sensor.printernizer_server_status") == "healthy"
+    assert state_of(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
+    assert state_of(hass, "sensor.printernizer_server_status") == "healthy"
 
 
 async def test_version_change_updates_device(
@@ -185,8 +182,8 @@ async def test_health_handler_failure_body(
     """The server's fallback body (its health handler crashed) reads as unhealthy."""
     simulator.health_error = "database is locked"
     await _tick(hass, freezer)
-    assert _state(hass, "sensor.printernizer_server_status") == "unhealthy"
-    assert _state(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
+    assert state_of(hass, "sensor.printernizer_server_status") == "unhealthy"
+    assert state_of(hass, "binary_sensor.printernizer_server_connection") == STATE_ON
 
 
 @pytest.mark.usefixtures("init_integration")

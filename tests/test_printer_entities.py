@@ -20,6 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.printernizer.api import PrinterState, Temperature
 from tests.conftest import SetupIntegration
+from tests.helpers import state_of
 from tests.printer_helpers import BAMBU_ID, PRUSA_ID, fleet_of, mixed_fleet, tick
 
 FINISH = "sensor.bambu_x1c_estimated_finish"
@@ -29,12 +30,6 @@ FINISH = "sensor.bambu_x1c_estimated_finish"
 def simulator_options() -> dict[str, Any]:
     """A Bambu printer printing and an idle Prusa."""
     return {"printers": mixed_fleet()}
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -65,24 +60,24 @@ async def test_estimated_finish_is_stable(
     """The finish time only moves when the estimate changes by over a minute."""
     coordinator = fleet_of(init_integration).printers[BAMBU_ID]
     await tick(hass, freezer, 31)
-    finish = _state(hass, FINISH)
+    finish = state_of(hass, FINISH)
     assert finish != STATE_UNKNOWN
 
     # 30 s later the server still says 30 minutes: the finish stays.
     freezer.tick(timedelta(seconds=30))
     coordinator.async_set_updated_data(coordinator.data)
-    assert _state(hass, FINISH) == finish
+    assert state_of(hass, FINISH) == finish
 
     # The print slowed down: 10 more minutes.
     coordinator.async_set_updated_data(replace(coordinator.data, remaining_time=40))
-    assert _state(hass, FINISH) != finish
+    assert state_of(hass, FINISH) != finish
 
     # No job, no finish.
     coordinator.async_set_updated_data(
         replace(coordinator.data, job_name=None, remaining_time=None)
     )
-    assert _state(hass, FINISH) == STATE_UNKNOWN
-    assert _state(hass, "sensor.bambu_x1c_progress") == STATE_UNKNOWN
+    assert state_of(hass, FINISH) == STATE_UNKNOWN
+    assert state_of(hass, "sensor.bambu_x1c_progress") == STATE_UNKNOWN
 
 
 async def test_target_sensors_appear_when_reported(
@@ -95,13 +90,13 @@ async def test_target_sensors_appear_when_reported(
         replace(coordinator.data, nozzle=Temperature(current=180.0, target=215.0))
     )
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.prusa_mk4_nozzle_target_temperature") == "215.0"
+    assert state_of(hass, "sensor.prusa_mk4_nozzle_target_temperature") == "215.0"
     assert hass.states.get("sensor.prusa_mk4_bed_target_temperature") is None
     coordinator.async_set_updated_data(
         replace(coordinator.data, bed=Temperature(current=40.0, target=60.0))
     )
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.prusa_mk4_bed_target_temperature") == "60.0"
+    assert state_of(hass, "sensor.prusa_mk4_bed_target_temperature") == "60.0"
 
 
 async def test_unknown_printer_state(
@@ -112,7 +107,7 @@ async def test_unknown_printer_state(
     coordinator.async_set_updated_data(
         replace(coordinator.data, state=PrinterState.UNKNOWN)
     )
-    assert _state(hass, "sensor.prusa_mk4_status") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.prusa_mk4_printing") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.prusa_mk4_problem") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.prusa_mk4_online") == "on"
+    assert state_of(hass, "sensor.prusa_mk4_status") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.prusa_mk4_printing") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.prusa_mk4_problem") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.prusa_mk4_online") == "on"

@@ -24,6 +24,7 @@ from custom_components.printernizer.printers import (
     PUSH_SAFETY_INTERVAL,
     printer_poll_interval,
 )
+from tests.helpers import state_of
 from tests.printer_helpers import (
     BAMBU_ID,
     PRUSA_ID,
@@ -42,12 +43,6 @@ from tests.simulator import FaultKind, SimPrinter, Simulator
 def simulator_options() -> dict[str, Any]:
     """A Bambu printer printing and an idle Prusa."""
     return {"printers": mixed_fleet()}
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def _device(
@@ -85,14 +80,14 @@ async def test_devices_and_states(
     assert (prusa.name, prusa.manufacturer) == ("Prusa MK4", "Prusa")
     assert bambu.via_device_id == hub.id == prusa.via_device_id
 
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
-    assert _state(hass, "sensor.bambu_x1c_current_job") == "benchy.gcode"
-    assert _state(hass, "sensor.bambu_x1c_progress") == "50.0"
-    assert _state(hass, "binary_sensor.bambu_x1c_printing") == STATE_ON
-    assert _state(hass, "sensor.prusa_mk4_status") == "online"
-    assert _state(hass, "sensor.prusa_mk4_current_job") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.prusa_mk4_online") == STATE_ON
-    assert _state(hass, "binary_sensor.prusa_mk4_problem") == STATE_OFF
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.bambu_x1c_current_job") == "benchy.gcode"
+    assert state_of(hass, "sensor.bambu_x1c_progress") == "50.0"
+    assert state_of(hass, "binary_sensor.bambu_x1c_printing") == STATE_ON
+    assert state_of(hass, "sensor.prusa_mk4_status") == "online"
+    assert state_of(hass, "sensor.prusa_mk4_current_job") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.prusa_mk4_online") == STATE_ON
+    assert state_of(hass, "binary_sensor.prusa_mk4_problem") == STATE_OFF
     # The server never sends targets, so there are no target sensors.
     assert hass.states.get("sensor.bambu_x1c_nozzle_target_temperature") is None
 
@@ -110,8 +105,8 @@ async def test_first_polls_are_spread(
     await tick(hass, freezer, 15)
     assert simulator.request_count(STATUS_PATHS) == 2
     # The status poll brings the remaining time, which the list lacks.
-    assert _state(hass, "sensor.bambu_x1c_remaining_time") == "30"
-    assert _state(hass, "sensor.bambu_x1c_estimated_finish") != STATE_UNKNOWN
+    assert state_of(hass, "sensor.bambu_x1c_remaining_time") == "30"
+    assert state_of(hass, "sensor.bambu_x1c_estimated_finish") != STATE_UNKNOWN
 
 
 async def test_push_updates_state_without_polling(
@@ -122,8 +117,8 @@ async def test_push_updates_state_without_polling(
     simulator.clear_requests()
     simulator.printer(PRUSA_ID).start_job("cube.gcode", 10)
     await simulator.poll()
-    await until(lambda: _state(hass, "sensor.prusa_mk4_status") == "printing")
-    assert _state(hass, "sensor.prusa_mk4_current_job") == "cube.gcode"
+    await until(lambda: state_of(hass, "sensor.prusa_mk4_status") == "printing")
+    assert state_of(hass, "sensor.prusa_mk4_current_job") == "cube.gcode"
     assert simulator.request_count(STATUS_PATHS) == 0
     assert fleet_of(init_integration).printers[PRUSA_ID].last_update_success_time
 
@@ -184,7 +179,7 @@ async def test_printers_added_and_removed(
     added = simulator.add_printer(SimPrinter("Prusa XL", "prusa_core", id="xl"))
     await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
     assert _device(device_registry, init_integration, added.id) is not None
-    assert _state(hass, "sensor.prusa_xl_status") == "online"
+    assert state_of(hass, "sensor.prusa_xl_status") == "online"
     await stream_up(simulator, init_integration)
     assert "xl" in simulator.subscribed_printer_ids
 
@@ -241,17 +236,17 @@ async def test_failing_printer_only_affects_itself(
     )
     for _ in range(3):
         await tick(hass, freezer, 31)
-    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
-    assert _state(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
-    assert _state(hass, "sensor.prusa_mk4_status") == "online"
-    assert _state(hass, "sensor.printernizer_server_status") == "healthy"
+    assert state_of(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
+    assert state_of(hass, "sensor.prusa_mk4_status") == "online"
+    assert state_of(hass, "sensor.printernizer_server_status") == "healthy"
     failures = [r for r in caplog.records if "Error fetching" in r.message]
     assert len(failures) == 1
     assert "Bambu X1C" in failures[0].message
 
     fault.clear()
     await tick(hass, freezer, 31)
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
     recovered = [r for r in caplog.records if "recovered" in r.message]
     assert len(recovered) == 1
 
@@ -274,7 +269,7 @@ async def test_printer_polls_pause_while_the_server_is_down(
     attempts_before = client.metrics.total_requests
     for _ in range(10):  # five minutes
         await tick(hass, freezer, 31)
-    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
     # No printer poll tried; only the health checks (up to three attempts each).
     assert status_attempts() == polls_before
     assert client.metrics.total_requests - attempts_before <= 30
@@ -282,8 +277,8 @@ async def test_printer_polls_pause_while_the_server_is_down(
     await simulator.come_up()
     await tick(hass, freezer, 31)  # health reaches it again
     await tick(hass, freezer, 31)  # printers polled within one interval
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
-    assert _state(hass, "sensor.prusa_mk4_status") == "online"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.prusa_mk4_status") == "online"
 
 
 async def test_list_failure_does_not_fail_setup(
@@ -302,7 +297,7 @@ async def test_list_failure_does_not_fail_setup(
     assert [r for r in errors if "printers data" in r.message] == errors[:1]
     fault.clear()
     await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
 
 
 async def test_hung_list_does_not_hold_setup(
@@ -323,7 +318,7 @@ async def test_hung_list_does_not_hold_setup(
     assert hass.states.get("sensor.bambu_x1c_status") is None
     hang.clear()
     await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
-    assert _state(hass, "sensor.bambu_x1c_status") == "printing"
+    assert state_of(hass, "sensor.bambu_x1c_status") == "printing"
 
 
 async def test_unreachable_bambu_shows_offline(
@@ -335,10 +330,10 @@ async def test_unreachable_bambu_shows_offline(
     """A Bambu printer at exactly 0.0 °C that claims online is shown offline."""
     simulator.printer(BAMBU_ID).stop().go_unreachable()
     await tick(hass, freezer, 31)
-    assert _state(hass, "sensor.bambu_x1c_status") == "offline"
-    assert _state(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
-    assert _state(hass, "sensor.bambu_x1c_nozzle_temperature") == STATE_UNKNOWN
-    assert _state(hass, "sensor.bambu_x1c_bed_temperature") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.bambu_x1c_status") == "offline"
+    assert state_of(hass, "binary_sensor.bambu_x1c_online") == STATE_OFF
+    assert state_of(hass, "sensor.bambu_x1c_nozzle_temperature") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.bambu_x1c_bed_temperature") == STATE_UNKNOWN
 
 
 async def test_remove_stale_device(
@@ -370,4 +365,4 @@ async def test_unload_closes_stream(
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     await until(lambda: simulator.ws_clients == 0)
-    assert _state(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE

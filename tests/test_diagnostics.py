@@ -97,6 +97,11 @@ async def test_diagnostics_contain_no_secrets(
         "proxy-pass-91bc",
     ]
     assert len(simulator.secrets) >= 2
+    # The printers the secrets belong to are in the file, so they had a way in.
+    listed = diagnostics["coordinators"]["printers"]["data"]
+    assert {printer["name"] for printer in listed.values()} == {
+        printer.name for printer in simulator.printers.values()
+    }
     for secret in planted:
         assert secret not in text
     # The server's address is not in it either.

@@ -168,9 +168,9 @@ class EventStream:
 
         self._printer_ids: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        # The open connection's send queue; None while disconnected.
         self._outbox: asyncio.Queue[dict[str, str]] | None = None
         self._closing = False
-        self._connected = False
         self._got_message = False
         self._connects = 0
         self._disconnects = 0
@@ -192,7 +192,7 @@ class EventStream:
     @property
     def connected(self) -> bool:
         """Return whether a WebSocket connection is currently open."""
-        return self._connected
+        return self._outbox is not None
 
     @property
     def printer_ids(self) -> frozenset[str]:
@@ -307,7 +307,6 @@ class EventStream:
             outbox.put_nowait({"type": "subscribe_printer", "printer_id": printer_id})
         writer = asyncio.create_task(self._write(ws, outbox))
         self._outbox = outbox
-        self._connected = True
         self._connects += 1
         self._last_connected = self._wall_clock()
         _LOGGER.debug("WebSocket connected to %s", self._url)
@@ -317,7 +316,6 @@ class EventStream:
         except PrinternizerError as err:
             self._note_error(err)
         finally:
-            self._connected = False
             self._outbox = None
             self._disconnects += 1
             writer.cancel()

@@ -473,7 +473,7 @@ class PrinternizerClient:
         except asyncio.CancelledError:
             if entry.cancelled and task.uncancel() == 0:
                 error = PrinternizerCancelledError(f"{request.name}: cancelled")
-                self._metrics.last_error = f"{type(error).__name__}: {error}"
+                self._metrics.note_error(error)
                 raise error from None
             raise
         finally:
@@ -494,7 +494,7 @@ class PrinternizerClient:
                         self._clock, self._sleep, deadline - reserve
                     )
                 except PrinternizerRateLimitError as err:
-                    self._metrics.last_error = f"{type(err).__name__}: {err}"
+                    self._metrics.note_error(err)
                     raise
             remaining = max(deadline - self._clock(), 0.001)
             self._metrics.attempt(request.route)

@@ -96,6 +96,10 @@ class MetricsRecorder:
         self.failed_requests += 1
         self.consecutive_failures += 1
         self._endpoints.setdefault(route, [0, 0])[1] += 1
+        self.note_error(error)
+
+    def note_error(self, error: BaseException) -> None:
+        """Remember ``error`` as the last one, named by its type."""
         self.last_error = f"{type(error).__name__}: {error}"
 
     def answered(self) -> None:

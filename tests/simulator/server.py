@@ -963,7 +963,8 @@ class Simulator:
             return not_found()
         except web.HTTPException:
             raise
-        except asyncio.CancelledError:
+        except asyncio.CancelledError, ConnectionResetError:
+            # A client that goes away mid-request is normal, not a simulator fault.
             raise
         except Exception:
             _LOGGER.exception("simulator handler failed for %s", request.path)

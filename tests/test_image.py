@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import SetupIntegration
+from tests.helpers import state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet, stream_up, until
 from tests.simulator import FaultKind, Simulator
 from tests.simulator.png import thumbnail_png
@@ -39,12 +40,6 @@ async def _fetch(client: Any, entity_id: str) -> bytes:
     response = await client.get(f"/api/image_proxy/{entity_id}")
     assert response.status == 200
     return bytes(await response.read())
-
-
-def _updated(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
 
 
 async def test_snapshot(
@@ -73,7 +68,7 @@ async def test_thumbnail_fetched_once_per_job(
     """The image is fetched when the job changes, not on every update."""
     client = await hass_client()
     await stream_up(simulator, init_integration)
-    first = _updated(hass, BAMBU_IMAGE)
+    first = state_of(hass, BAMBU_IMAGE)
     assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("benchy.gcode")
     assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("benchy.gcode")
     assert simulator.request_count(THUMBNAILS) == 1
@@ -82,14 +77,14 @@ async def test_thumbnail_fetched_once_per_job(
     simulator.advance(60)
     await simulator.poll()
     await until(lambda: hass.states.get("sensor.bambu_x1c_progress").state != "50.0")
-    assert _updated(hass, BAMBU_IMAGE) == first
+    assert state_of(hass, BAMBU_IMAGE) == first
     await _fetch(client, BAMBU_IMAGE)
     assert simulator.request_count(THUMBNAILS) == 1
 
     # A new job: a new image.
     simulator.printer(BAMBU_ID).stop().start_job("gear.gcode", 20)
     await simulator.poll()
-    await until(lambda: _updated(hass, BAMBU_IMAGE) != first)
+    await until(lambda: state_of(hass, BAMBU_IMAGE) != first)
     assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("gear.gcode")
     assert simulator.request_count(THUMBNAILS) == 2
 

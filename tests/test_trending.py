@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.printernizer.api import TrendingPerformance
 from custom_components.printernizer.diagnostics import (
     async_get_config_entry_diagnostics,
 )
@@ -28,6 +29,7 @@ from custom_components.printernizer.trending import (
     TRENDING_SCAN_INTERVAL,
     backoff_delay,
 )
+from custom_components.printernizer.trending_sensor import cache_hit_ratio
 from tests.conftest import SetupIntegration
 from tests.simulator import Simulator
 
@@ -277,3 +279,24 @@ async def test_failure_keeps_backoff_visible(
     assert (
         hass.states.get("sensor.printernizer_trending_retry_backoff").state == "120.0"
     )
+
+
+@pytest.mark.parametrize(
+    ("hits", "misses", "ratio"),
+    [(3, 1, 75.0), (0, 0, None), (None, 1, None), (1, None, None)],
+)
+def test_cache_hit_ratio(
+    hits: int | None, misses: int | None, ratio: float | None
+) -> None:
+    """Hits per lookup in percent; unknown without counts or lookups."""
+    performance = TrendingPerformance(
+        total_requests=None,
+        failed_requests=None,
+        successful_fetches=None,
+        success_rate=None,
+        last_fetch_time=None,
+        last_error=None,
+        cache_hits=hits,
+        cache_misses=misses,
+    )
+    assert cache_hit_ratio(performance) == ratio

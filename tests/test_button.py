@@ -18,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.printernizer.button import CONTROL_LIMIT, ControlGuard
 from tests.conftest import SetupIntegration
 from tests.helpers import state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet
@@ -132,25 +131,17 @@ async def test_rate_limited_by_server(
 async def test_local_guard(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    """More than 10 commands a minute are refused before they reach the server."""
+    """Commands beyond the server's 10 a minute are refused before they are sent."""
     simulator.clear_requests()
-    for _ in range(CONTROL_LIMIT // 2):
-        await _press(hass, PAUSE)
-        await _press(hass, RESUME)
-    with pytest.raises(HomeAssistantError) as caught:
-        await _press(hass, PAUSE)
-    assert caught.value.translation_key == "action_rate_limited"
-    assert simulator.request_count("/api/v1/printers/*", "POST") == CONTROL_LIMIT
-
-
-def test_guard_window() -> None:
-    """The guard forgets commands older than a minute."""
-    now = 0.0
-    guard = ControlGuard(lambda: now)
-    for _ in range(CONTROL_LIMIT):
-        guard.take()
-    with pytest.raises(HomeAssistantError) as caught:
-        guard.take()
-    assert caught.value.translation_placeholders == {"seconds": "60"}
-    now = 60.0
-    guard.take()
+    refused: HomeAssistantError | None = None
+    for press in range(20):
+        try:
+            await _press(hass, PAUSE if press % 2 == 0 else RESUME)
+        except HomeAssistantError as err:
+            refused = err
+            break
+    assert refused is not None
+    assert refused.translation_key == "action_rate_limited"
+    # Every accepted press was sent, the refused one was not; the bucket's exact
+    # burst and refill are tested in tests/api with an injected clock.
+    assert simulator.request_count("/api/v1/printers/*", "POST") == press >= 10

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import math
-import time
 from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
@@ -23,13 +21,9 @@ from .api import (
 )
 from .const import DOMAIN
 from .coordinator import PrinternizerConfigEntry
-from .printers import PrinterCoordinator, PrinterEntity, async_track_printers
+from .printers import PrinterEntity, async_track_printers
 
 PARALLEL_UPDATES = 1
-
-#: The server allows 10 print commands a minute per client; so does the guard.
-CONTROL_LIMIT = 10
-CONTROL_WINDOW = 60.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,24 +56,6 @@ BUTTONS: tuple[PrinterButtonDescription, ...] = (
 )
 
 
-class ControlGuard:
-    """Keeps print commands within the server's limit of 10 a minute."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        """Create an empty guard."""
-        self._clock = clock
-        self._sent: deque[float] = deque()
-
-    def take(self) -> None:
-        """Record a command, or raise when the limit would be exceeded."""
-        now = self._clock()
-        while self._sent and now - self._sent[0] >= CONTROL_WINDOW:
-            self._sent.popleft()
-        if len(self._sent) >= CONTROL_LIMIT:
-            raise _rate_limited(CONTROL_WINDOW - (now - self._sent[0]))
-        self._sent.append(now)
-
-
 def _rate_limited(seconds: float | None) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
@@ -94,11 +70,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the print controls of every printer."""
-    guard = ControlGuard()
     async_track_printers(
         entry,
         lambda coordinator: [
-            PrinterButton(coordinator, description, guard) for description in BUTTONS
+            PrinterButton(coordinator, description) for description in BUTTONS
         ],
         async_add_entities,
     )
@@ -108,16 +83,6 @@ class PrinterButton(PrinterEntity, ButtonEntity):
     """A print control, available only when the printer's state allows it."""
 
     entity_description: PrinterButtonDescription
-
-    def __init__(
-        self,
-        coordinator: PrinterCoordinator,
-        description: PrinterButtonDescription,
-        guard: ControlGuard,
-    ) -> None:
-        """Initialise the button."""
-        super().__init__(coordinator, description)
-        self._guard = guard
 
     @property
     @override
@@ -132,7 +97,6 @@ class PrinterButton(PrinterEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Send the command, then refresh the printer's status."""
         coordinator = self.coordinator
-        self._guard.take()
         try:
             await self.entity_description.press_fn(
                 coordinator.client, coordinator.printer_id

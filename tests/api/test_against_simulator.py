@@ -178,3 +178,22 @@ async def test_a_stopped_server_is_unreachable(
     await sim.go_down()
     with pytest.raises(PrinternizerUnreachableError):
         await client.health()
+
+
+async def test_print_commands_stay_within_ten_a_minute(sim: Simulator) -> None:
+    """The eleventh command within a minute is refused without being sent."""
+    now = 0.0
+    async with aiohttp.ClientSession() as session:
+        client = PrinternizerClient(session, sim.url, retry=NO_WAIT, clock=lambda: now)
+        printer_id = next(iter(sim.printers))
+        sim.printers[printer_id].start_job("benchy.gcode", duration_minutes=30)
+        for _ in range(5):
+            await client.pause(printer_id)
+            await client.resume(printer_id)
+        with pytest.raises(PrinternizerRateLimitError) as refused:
+            await client.pause(printer_id)
+        assert refused.value.retry_after == pytest.approx(6.0)
+        assert sim.request_count("/api/v1/printers/*/*", "POST") == 10
+        now = 6.0  # one command's worth of the server's refill
+        await client.pause(printer_id)
+    assert sim.request_count("/api/v1/printers/*/*", "POST") == 11

@@ -71,7 +71,7 @@ def roomy_budget() -> Generator[None]:
     """Give the request budget room: it refills on the real clock, not the frozen one."""
     with patch(
         "custom_components.printernizer.api.client.RequestBudget",
-        lambda: RequestBudget(per_minute=6000, burst=1000),
+        lambda **_: RequestBudget(per_minute=6000, burst=1000),
     ):
         yield
 

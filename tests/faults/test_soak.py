@@ -28,7 +28,7 @@ def roomy_budget() -> Generator[None]:
     """A budget for 3,000 attempts within a frozen second."""
     with patch(
         "custom_components.printernizer.api.client.RequestBudget",
-        lambda: RequestBudget(per_minute=10**6, burst=10**6),
+        lambda **_: RequestBudget(per_minute=10**6, burst=10**6),
     ):
         yield
 

@@ -149,6 +149,9 @@ class PrinternizerClient:
         self._session = session
         self._retry = retry or RetryPolicy()
         self._budget = budget or RequestBudget()
+        # The server refills print commands (POSTs under /api/v1/printers) at
+        # 10/min per client; a command is refused at once rather than queued.
+        self._control_budget = RequestBudget(per_minute=10, burst=10)
         self._authorization = authorization_header(url, auth, token)
         self._secrets = tuple(
             secret
@@ -325,7 +328,15 @@ class PrinternizerClient:
     # Parsing helpers
 
     async def _control(self, printer_id: str, action: str) -> None:
+        """Send a print command, within the server's 10 commands a minute.
+
+        A command over that limit raises :class:`PrinternizerRateLimitError`
+        (with ``retry_after``) without being sent: a late pause is worse than
+        a refused one.
+        """
         request = self._request("POST", f"/api/v1/printers/{{id}}/{action}", printer_id)
+        now = self._clock()
+        self._control_budget.reserve(now, now)
         await self._call(request, lambda r: self._success(request, r))
 
     def _success(self, request: _Request, reply: _Reply) -> None:

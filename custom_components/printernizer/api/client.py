@@ -198,6 +198,13 @@ class PrinternizerClient:
                 count += 1
         return count
 
+    async def async_cancel_inflight(self) -> None:
+        """Cancel every call in flight and wait until each has ended."""
+        tasks = [entry.task for entry in self._inflight]
+        self.cancel_inflight()
+        if tasks:
+            await asyncio.wait(tasks)
+
     def event_stream(
         self,
         *,

@@ -519,7 +519,9 @@ class PrinterStatusEvent:
 class PrinterStatus:
     """``GET /api/v1/printers/{id}/status``, optionally refreshed by pushes.
 
-    ``remaining_time`` is in minutes. ``message`` only ever comes from a
+    ``remaining_time`` is in minutes, as of ``remaining_time_at`` (the time of
+    the reading that brought it: pushes lack it, so a merged push keeps the
+    poll's). ``message`` only ever comes from a
     WebSocket push.
     """
 
@@ -533,6 +535,7 @@ class PrinterStatus:
     progress: float | None
     remaining_time: int | None
     message: str | None = None
+    remaining_time_at: datetime | None = None
 
     @classmethod
     def from_dict(cls, data: object, *, tz: tzinfo = UTC) -> Self:
@@ -544,18 +547,21 @@ class PrinterStatus:
         job_path = f"{path}.current_job"
         temps = _opt_object(obj, "temperatures", path)
         temp_path = f"{path}.temperatures"
+        timestamp = _opt_ts(obj, "timestamp", path, tz)
+        remaining_time = _opt_int(job, "remaining_time", job_path)
         return cls(
             id=printer_id,
             name=_opt_str(obj, "name", path) or printer_id,
             state=_enum(obj, "status", path, PrinterState),
-            timestamp=_opt_ts(obj, "timestamp", path, tz),
+            timestamp=timestamp,
             bed=Temperature.from_value(temps.get("bed"), path=f"{temp_path}.bed"),
             nozzle=Temperature.from_value(
                 temps.get("nozzle"), path=f"{temp_path}.nozzle"
             ),
             job_name=_opt_str(job, "name", job_path),
             progress=_opt_float(job, "progress", job_path),
-            remaining_time=_opt_int(job, "remaining_time", job_path),
+            remaining_time=remaining_time,
+            remaining_time_at=timestamp if remaining_time is not None else None,
         )
 
     @classmethod
@@ -594,6 +600,7 @@ class PrinterStatus:
             job_name=event.current_job,
             progress=event.progress if event.progress is not None else self.progress,
             remaining_time=self.remaining_time if same_job else None,
+            remaining_time_at=self.remaining_time_at if same_job else None,
             message=event.message,
         )
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
@@ -14,10 +21,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer.api import RetryPolicy
 from custom_components.printernizer.config_flow import CONF_PROXY_AUTH
-from custom_components.printernizer.const import CONF_TOKEN, DOMAIN
+from custom_components.printernizer.const import DOMAIN
 from tests.simulator import Simulator
 
-pytestmark = pytest.mark.usefixtures("mock_setup_entry")
+pytestmark = pytest.mark.usefixtures("mock_setup_entry", "no_addon")
 
 
 @pytest.fixture
@@ -27,6 +34,15 @@ def mock_setup_entry():
         "custom_components.printernizer.async_setup_entry", return_value=True
     ) as mock:
         yield mock
+
+
+@pytest.fixture
+def no_addon(socket_enabled: None):
+    """Nothing listens where the add-on would (unless a test says otherwise)."""
+    with patch(
+        "custom_components.printernizer.config_flow.ADDON_URL", "http://127.0.0.1:9"
+    ):
+        yield
 
 
 def _user_input(url: str, **proxy: str) -> dict[str, object]:
@@ -46,16 +62,41 @@ async def _start_user_flow(hass: HomeAssistant) -> str:
 async def test_user_flow_creates_entry(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
-    """A reachable Printernizer server becomes an entry titled after its host."""
+    """The first server is plain "Printernizer"; the server has no id to use."""
     flow_id = await _start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, _user_input(f"{simulator.url}/")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Printernizer (127.0.0.1)"
+    assert result["title"] == "Printernizer"
     assert result["data"] == {CONF_URL: simulator.url, CONF_VERIFY_SSL: True}
-    assert result["result"].unique_id == f"http://127.0.0.1:{simulator.port}"
+    assert result["result"].unique_id is None
     assert simulator.request_count("/api/v1/health") == 1
+
+
+@pytest.mark.parametrize(
+    ("other_url", "title"),
+    [
+        ("http://192.0.2.7:8000", "Printernizer (127.0.0.1)"),
+        # Another server on the same host: the port tells them apart.
+        ("http://127.0.0.1:8000", "Printernizer (127.0.0.1:{port})"),
+    ],
+)
+async def test_further_servers_are_named_by_host(
+    hass: HomeAssistant, simulator: Simulator, other_url: str, title: str
+) -> None:
+    """A second server's title (and so hub device and entity ids) names its host."""
+    MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer",
+        data={CONF_URL: other_url, CONF_VERIFY_SSL: True},
+    ).add_to_hass(hass)
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _user_input(simulator.url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title.format(port=simulator.port)
 
 
 async def test_user_flow_adds_scheme_and_keeps_proxy_credentials(
@@ -192,12 +233,18 @@ async def test_user_flow_duplicate_aborts(
     assert result["reason"] == "already_configured"
 
 
-async def test_reconfigure_updates_url(
-    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+async def test_reconfigure_moves_to_another_address(
+    hass: HomeAssistant, simulator: Simulator
 ) -> None:
-    """Reconfigure accepts a new form of the same server's URL and credentials."""
-    config_entry.add_to_hass(hass)
-    result = await config_entry.start_reconfigure_flow(hass)
+    """The server moved: any URL that answers as Printernizer is accepted."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer (192.0.2.7)",
+        minor_version=2,
+        data={CONF_URL: "http://192.0.2.7:8000", CONF_VERIFY_SSL: True},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(
@@ -205,25 +252,104 @@ async def test_reconfigure_updates_url(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert config_entry.data == {
+    assert entry.data == {
         CONF_URL: simulator.url,
         CONF_VERIFY_SSL: True,
         CONF_TOKEN: "t0k",
     }
+    # A title that named the old host names the new one.
+    assert entry.title == "Printernizer (127.0.0.1)"
 
 
-async def test_reconfigure_rejects_another_server(
+async def test_reconfigure_keeps_a_title_the_user_chose(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Only a title the integration made follows the move."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Workshop",
+        minor_version=2,
+        data={CONF_URL: "http://192.0.2.7:8000", CONF_VERIFY_SSL: True},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(simulator.url)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Workshop"
+
+
+@pytest.mark.parametrize(
+    ("stored", "form", "kept"),
+    [
+        # An empty password for the same user keeps the stored one.
+        (
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "s3cret"},
+            {CONF_USERNAME: "ha"},
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "s3cret"},
+        ),
+        # Another user brings their own password (none, here).
+        (
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "s3cret"},
+            {CONF_USERNAME: "other"},
+            {CONF_USERNAME: "other"},
+        ),
+        # An empty token keeps the stored one.
+        ({CONF_TOKEN: "t0k"}, {}, {CONF_TOKEN: "t0k"}),
+        # A new password replaces the stored one.
+        (
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "s3cret"},
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "new"},
+            {CONF_USERNAME: "ha", CONF_PASSWORD: "new"},
+        ),
+    ],
+)
+async def test_reconfigure_never_shows_and_keeps_secrets(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    stored: dict[str, str],
+    form: dict[str, str],
+    kept: dict[str, str],
+) -> None:
+    """Secrets are not put into the form; leaving them empty keeps them."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer",
+        minor_version=2,
+        data={CONF_URL: simulator.url, CONF_VERIFY_SSL: True, **stored},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    for key in result["data_schema"].schema[CONF_PROXY_AUTH].schema.schema:
+        suggested = (key.description or {}).get("suggested_value")
+        assert suggested in (None, "", stored.get(CONF_USERNAME)), key
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(simulator.url, **form)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_URL: simulator.url, CONF_VERIFY_SSL: True, **kept}
+
+
+async def test_reconfigure_refuses_another_entrys_url(
     hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
 ) -> None:
-    """Reconfigure cannot move an entry to a different server."""
+    """Two entries cannot point at the same server."""
     config_entry.add_to_hass(hass)
-    result = await config_entry.start_reconfigure_flow(hass)
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer (192.0.2.7)",
+        minor_version=2,
+        data={CONF_URL: "http://192.0.2.7:8000", CONF_VERIFY_SSL: True},
+    )
+    other.add_to_hass(hass)
+    result = await other.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input("http://192.0.2.1:8000")
+        result["flow_id"], _user_input(simulator.url)
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "another_server"
-    assert config_entry.data[CONF_URL] == simulator.url
+    assert result["reason"] == "already_configured"
+    assert other.data[CONF_URL] == "http://192.0.2.7:8000"
 
 
 async def test_reconfigure_shows_errors(
@@ -277,7 +403,7 @@ def _discovery(config: dict[str, object]) -> HassioServiceInfo:
 
 
 async def test_hassio_discovery(hass: HomeAssistant, simulator: Simulator) -> None:
-    """The add-on's announcement leads to a confirm step and an entry."""
+    """The add-on's announcement leads to a confirm step and an entry of the add-on."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_HASSIO},
@@ -289,7 +415,9 @@ async def test_hassio_discovery(hass: HomeAssistant, simulator: Simulator) -> No
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Printernizer"
     assert result["data"] == {CONF_URL: simulator.url, CONF_VERIFY_SSL: True}
+    assert result["result"].unique_id == "printernizer"
 
 
 async def test_hassio_discovery_server_not_ready(
@@ -307,10 +435,10 @@ async def test_hassio_discovery_server_not_ready(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
-async def test_hassio_discovery_updates_existing_entry(
+async def test_hassio_discovery_of_a_configured_url_aborts(
     hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
 ) -> None:
-    """A known server announced again aborts, without a second entry."""
+    """A server already added by hand is not offered again."""
     config_entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
@@ -322,6 +450,29 @@ async def test_hassio_discovery_updates_existing_entry(
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
+async def test_hassio_discovery_updates_its_entry(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """The add-on announced under a new address: its entry follows, no new one."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer",
+        unique_id="printernizer",
+        minor_version=2,
+        data={CONF_URL: "http://192.0.2.7:8000", CONF_VERIFY_SSL: True},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_HASSIO},
+        data=_discovery({"host": "127.0.0.1", "port": simulator.port}),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_URL] == simulator.url
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
 async def test_hassio_discovery_without_address(hass: HomeAssistant) -> None:
     """An announcement without host and port cannot be used."""
     result = await hass.config_entries.flow.async_init(
@@ -329,3 +480,70 @@ async def test_hassio_discovery_without_address(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_discovery_info"
+
+
+async def test_form_suggests_the_addon_when_it_answers(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Where the add-on listens and Printernizer answers, the URL is filled in."""
+    with patch("custom_components.printernizer.config_flow.ADDON_URL", simulator.url):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert _suggested_url(result) == simulator.url
+    assert simulator.request_count("/api/v1/health") == 1
+
+
+async def test_form_suggests_nothing_without_the_addon(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Nothing answering, or something that is not Printernizer: no suggestion."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert _suggested_url(result) is None
+    simulator.fault(path="/api/v1/health", kind="wrong_shape")
+    with patch("custom_components.printernizer.config_flow.ADDON_URL", simulator.url):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert _suggested_url(result) is None
+
+
+async def test_form_does_not_wait_for_a_hung_addon(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """A hung address delays the form by the probe's bound at most."""
+    hang = simulator.fault(path="/api/v1/health", kind="hang")
+    with (
+        patch("custom_components.printernizer.config_flow.ADDON_URL", simulator.url),
+        patch("custom_components.printernizer.config_flow.ADDON_PROBE_TIMEOUT", 0.2),
+    ):
+        started = hass.loop.time()
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert hass.loop.time() - started < 2
+    assert result["type"] is FlowResultType.FORM
+    assert _suggested_url(result) is None
+    hang.clear()
+
+
+async def test_form_skips_the_addon_already_configured(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """The add-on's address is not suggested (or even tried) once it is an entry."""
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.printernizer.config_flow.ADDON_URL", simulator.url):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert _suggested_url(result) is None
+    assert simulator.request_count("/api/v1/health") == 0
+
+
+def _suggested_url(result: Any) -> str | None:
+    for key in result["data_schema"].schema:
+        if key == CONF_URL:
+            return (key.description or {}).get("suggested_value")
+    raise AssertionError("no URL field")

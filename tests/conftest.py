@@ -16,10 +16,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
-from yarl import URL
 
 from custom_components.printernizer.api import RetryPolicy
-from custom_components.printernizer.config_flow import server_unique_id
 from custom_components.printernizer.const import DOMAIN
 from tests.simulator import Simulator
 
@@ -86,8 +84,8 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
         domain=DOMAIN,
         # Fixed, so unique ids in snapshots do not change from run to run.
         entry_id=ENTRY_ID,
-        title="Printernizer (127.0.0.1)",
-        unique_id=server_unique_id(URL(simulator.url)),
+        title="Printernizer",
+        minor_version=2,
         data={CONF_URL: simulator.url, CONF_VERIFY_SSL: True},
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.core import HomeAssistant
 
 
@@ -10,3 +12,37 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
+
+
+# The event stream runs for as long as the entry is loaded: never wait for it.
+LONG_LIVED_TASKS = frozenset({"printernizer event stream"})
+
+
+def _pending_work() -> list[asyncio.Task[object]]:
+    """Return the integration's background work in progress.
+
+    That is every task whose name starts with the domain (the entry's own tasks and
+    its coordinators' scheduled refreshes) or that ends a debouncer's cooldown.
+    """
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and task.get_name() not in LONG_LIVED_TASKS
+        and task.get_name().startswith(("printernizer", "debouncer"))
+    ]
+
+
+async def block_till_done(hass: HomeAssistant) -> None:
+    """Wait until Home Assistant and the integration's background work are done.
+
+    Home Assistant's `wait_background_tasks=True` would wait for the event stream,
+    which never ends while the entry is loaded.
+    """
+    while True:
+        await hass.async_block_till_done()
+        if not (pending := _pending_work()):
+            return
+        await asyncio.wait(pending)

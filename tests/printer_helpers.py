@@ -13,7 +13,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.printernizer.printers import PrinterFleet
+from custom_components.printernizer.coordinator.printers import PrinterFleet
+from tests.helpers import block_till_done
 from tests.simulator import SimPrinter, Simulator
 
 BAMBU_ID = "0b1e5d2a-bambu-x1c"
@@ -60,9 +61,9 @@ async def tick(
     """Move the frozen clock, run what became due, and let the sockets settle."""
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     await settle()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 def fleet_of(entry: MockConfigEntry) -> PrinterFleet:

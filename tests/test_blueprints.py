@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints"
@@ -73,7 +74,7 @@ async def _tick(
 ) -> None:
     freezer.tick(delta)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 HEALTH_INPUTS = {

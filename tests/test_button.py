@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import SetupIntegration
-from tests.helpers import state_of
+from tests.helpers import block_till_done, state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet
 from tests.simulator import FaultKind, Simulator
 
@@ -35,9 +35,13 @@ def simulator_options() -> dict[str, Any]:
 
 
 async def _press(hass: HomeAssistant, entity_id: str) -> None:
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
+    """Press a button, then let the status refresh that follows it finish."""
+    try:
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+    finally:
+        await block_till_done(hass)
 
 
 async def test_snapshot(

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 # Values that differ between runs: timestamps, ports, the simulator's ids.
@@ -40,7 +41,7 @@ async def test_diagnostics_snapshot(
 ) -> None:
     """The whole diagnostics file, with volatile values excluded."""
     # The trending and update checks start in the background: let them finish.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
@@ -79,7 +80,7 @@ async def test_diagnostics_contain_no_secrets(
     entry = MockConfigEntry(
         domain=config_entry.domain,
         title=config_entry.title,
-        unique_id=config_entry.unique_id,
+        minor_version=2,
         data={
             **config_entry.data,
             CONF_USERNAME: "proxy-user-7f3a",
@@ -140,7 +141,7 @@ async def test_diagnostics_show_the_event_stream(
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
-    stream = diagnostics["event_stream"]
+    stream = diagnostics["printers"]["event_stream"]
     assert stream["connected"] is True
     assert stream["pushing"] is True
     assert stream["subscribed_printers"] == 2

@@ -18,7 +18,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.printernizer.printers import PrinterCoordinator
+from custom_components.printernizer.coordinator.printers import PrinterCoordinator
 from tests.printer_helpers import (
     BAMBU_ID,
     PRUSA_ID,
@@ -358,6 +358,6 @@ async def test_printer_added_later(
 ) -> None:
     """A printer the server gains later gets its event entity."""
     simulator.add_printer(SimPrinter("Prusa XL", "prusa_core", id="prusa-xl"))
-    await fleet_of(stream).coordinator.async_refresh()
+    await fleet_of(stream).list.async_refresh()
     await hass.async_block_till_done()
     await until(lambda: hass.states.get("event.prusa_xl_print_job") is not None)

@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
 from tests.conftest import SetupIntegration
-from tests.helpers import state_of
+from tests.helpers import block_till_done, state_of
 from tests.simulator import Simulator
 
 SERVICES = ("database", "printer_service", "file_service", "event_service")
@@ -33,7 +33,7 @@ SERVICES = ("database", "printer_service", "file_service", "event_service")
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.tick(HEALTH_SCAN_INTERVAL)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -66,10 +66,7 @@ async def test_health_entities_snapshot(
     # The request counters change with every request; tests/test_request_metrics.py.
     with (
         patch("custom_components.printernizer.PLATFORMS", [platform]),
-        patch(
-            "custom_components.printernizer.sensor.request_metrics_sensors",
-            return_value=[],
-        ),
+        patch("custom_components.printernizer.sensor.REQUEST_METRICS_SENSORS", ()),
     ):
         entry = await setup_integration()
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

@@ -20,6 +20,7 @@ from custom_components.printernizer.const import (
     HEALTH_SETUP_TIMEOUT,
 )
 from tests.conftest import SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 STATUS_ENTITY = "sensor.printernizer_server_status"
@@ -28,7 +29,7 @@ STATUS_ENTITY = "sensor.printernizer_server_status"
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.tick(HEALTH_SCAN_INTERVAL)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 async def test_setup_creates_hub_and_status(

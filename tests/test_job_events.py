@@ -28,17 +28,19 @@ def status(
     remaining: int | None = None,
     at: datetime | None = None,
 ) -> PrinterStatus:
-    """Return a printer status; each call is one second later than the last."""
+    """Return a polled status; each call is one second later than the last."""
+    timestamp = at or T0 + timedelta(seconds=next(_seconds))
     return PrinterStatus(
         id="p1",
         name="Printer",
         state=PrinterState(state),
-        timestamp=at or T0 + timedelta(seconds=next(_seconds)),
+        timestamp=timestamp,
         bed=Temperature(),
         nozzle=Temperature(),
         job_name=job,
         progress=progress,
         remaining_time=remaining,
+        remaining_time_at=timestamp if remaining is not None else None,
     )
 
 

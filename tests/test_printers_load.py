@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.printernizer.printers import POLL_BUDGET_PER_MINUTE
+from custom_components.printernizer.coordinator.printers import POLL_BUDGET_PER_MINUTE
 from tests.conftest import SetupIntegration
 from tests.printer_helpers import (
     STATUS_PATHS,

@@ -23,6 +23,7 @@ from custom_components.printernizer.issues import (
     issue_id,
 )
 from tests.conftest import SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 HEALTH = "/api/v1/health"
@@ -42,7 +43,7 @@ async def init_integration(
 ) -> MockConfigEntry:
     """A loaded entry on a frozen clock, its first background refreshes done."""
     entry = await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     assert entry.state is ConfigEntryState.LOADED
     return entry
 
@@ -52,7 +53,7 @@ async def _advance(
 ) -> None:
     freezer.tick(delta)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 def _issue(
@@ -75,7 +76,7 @@ async def test_old_server_version(
     assert issue.severity is ir.IssueSeverity.WARNING
     assert not issue.is_fixable
     assert issue.translation_placeholders == {
-        "title": "Printernizer (127.0.0.1)",
+        "title": "Printernizer",
         "version": "1.9.0",
         "min_version": "2.0.0",
     }
@@ -164,7 +165,7 @@ async def test_repeated_rate_limits(
     assert issue.translation_placeholders is not None
     assert int(issue.translation_placeholders["count"]) >= 5
     assert issue.translation_placeholders["minutes"] == "10"
-    assert issue.translation_placeholders["title"] == "Printernizer (127.0.0.1)"
+    assert issue.translation_placeholders["title"] == "Printernizer"
 
     # The server answers again; the issue stays until a whole window was quiet.
     fault.clear()

@@ -23,13 +23,12 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from yarl import URL
 
-from custom_components.printernizer.config_flow import server_unique_id
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
 from custom_components.printernizer.helpers import create_client
-from custom_components.printernizer.request_metrics import MAX_STATE_LENGTH, truncate
+from custom_components.printernizer.sensor import MAX_STATE_LENGTH, truncate
 from tests.conftest import ENTRY_ID, SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 HEALTH = "/api/v1/health"
@@ -62,8 +61,8 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=ENTRY_ID,
-        title="Printernizer (127.0.0.1)",
-        unique_id=server_unique_id(URL(simulator.url)),
+        title="Printernizer",
+        minor_version=2,
         data={
             CONF_URL: simulator.url,
             CONF_VERIFY_SSL: True,
@@ -81,7 +80,7 @@ async def init_integration(
 ) -> MockConfigEntry:
     """A loaded entry on a frozen clock, its first background refreshes done."""
     entry = await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     return entry
 
 
@@ -89,7 +88,7 @@ async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let one health check run."""
     freezer.tick(HEALTH_SCAN_INTERVAL)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> State:

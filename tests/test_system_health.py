@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.system_health import server_address
 from tests.conftest import SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 
@@ -36,7 +37,7 @@ async def test_server_up(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
     """A reachable server shows its address, version, success rate and last fetch."""
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     info = await get_system_health_info(hass, DOMAIN)
     assert info["server"] == f"127.0.0.1:{simulator.port}"
     assert info["reachable"] == "ok"
@@ -51,7 +52,7 @@ async def test_server_down(
     simulator: Simulator,
 ) -> None:
     """A server that stops answering is reported unreachable; the rate drops."""
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     before = (await get_system_health_info(hass, DOMAIN))["last_successful_fetch"]
     await simulator.go_down()
     await init_integration.runtime_data.health.async_refresh()
@@ -102,7 +103,7 @@ async def test_several_servers(
     )
     other.add_to_hass(hass)
     own = f"127.0.0.1:{simulator.port}"
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     info = await get_system_health_info(hass, DOMAIN)
     assert info["server"] == f"127.0.0.1:1, {own}"
     assert info["reachable"] == f"127.0.0.1:1: unreachable; {own}: ok"

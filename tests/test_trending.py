@@ -21,16 +21,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.printernizer.api import TrendingPerformance
-from custom_components.printernizer.diagnostics import (
-    async_get_config_entry_diagnostics,
-)
-from custom_components.printernizer.trending import (
+from custom_components.printernizer.coordinator.trending import (
     TRENDING_ABSENT_INTERVAL,
     TRENDING_SCAN_INTERVAL,
     backoff_delay,
 )
-from custom_components.printernizer.trending_sensor import cache_hit_ratio
+from custom_components.printernizer.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
+from custom_components.printernizer.sensor import cache_hit_ratio
 from tests.conftest import SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 TRENDING_PATH = "/api/v1/trending/statistics"
@@ -48,7 +49,7 @@ def simulator_options() -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def exact_jitter() -> Generator[MagicMock]:
     """Jitter in the middle of its range: exactly the exponential step."""
-    with patch("custom_components.printernizer.trending.random") as source:
+    with patch("custom_components.printernizer.coordinator.trending.random") as source:
         source.random.return_value = 0.5
         yield source
 
@@ -58,7 +59,7 @@ async def _advance(
 ) -> None:
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 def _attempts(simulator: Simulator) -> list[float]:
@@ -87,6 +88,7 @@ def test_backoff_delay() -> None:
     assert backoff_delay(10_000, 0.5).total_seconds() == 3600
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_present_creates_entities(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -137,6 +139,7 @@ async def test_polls_every_15_minutes(
     assert _gaps(attempts) == pytest.approx([900, 900, 900], abs=2)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_backoff_sequence_and_recovery(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -146,7 +149,7 @@ async def test_backoff_sequence_and_recovery(
     """Six failures back off 60, 120, ... 1920 s; the first success resets to 15 min."""
     fault = simulator.fault("status", path=TRENDING_PATH, status=503)
     entry = await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     assert entry.state is ConfigEntryState.LOADED
     expected = [60, 120, 240, 480, 960, 1920]
     for delay in expected[:-1]:
@@ -189,7 +192,7 @@ async def test_outage_request_rate(
     """A day of failures costs 29 refreshes of 3 attempts: 87 requests, 3 an hour at the cap."""
     simulator.fault("status", path=TRENDING_PATH, status=503)
     await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     start = _attempts(simulator)[0]
     for _ in range(int(DAY // 60)):
         await _advance(hass, freezer, 60)
@@ -216,7 +219,7 @@ async def test_absent_creates_nothing_and_probes_every_6_hours(
     """A 404 hides the feature: no entities, one info line, no errors, a probe every 6 h."""
     caplog.set_level(logging.INFO)
     entry = await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.trending.present is False
     assert not [
@@ -261,6 +264,7 @@ async def test_feature_disappears_removes_entities(
     assert init_integration.runtime_data.trending.present is False
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_failure_keeps_backoff_visible(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -28,11 +28,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.printernizer.const import HEALTH_SCAN_INTERVAL
-from custom_components.printernizer.server_update import (
+from custom_components.printernizer.coordinator.update import (
     UPDATE_RETRY_INTERVAL,
     UPDATE_SCAN_INTERVAL,
 )
 from tests.conftest import SetupIntegration
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 
 ENTITY_ID = "update.printernizer_server"
@@ -54,7 +55,7 @@ async def init_integration(
 ) -> MockConfigEntry:
     """A loaded entry on a frozen clock, its first update check done."""
     entry = await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     return entry
 
 
@@ -63,7 +64,7 @@ async def _advance(
 ) -> None:
     freezer.tick(delta)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
 
 
 def _state(hass: HomeAssistant) -> State:
@@ -84,7 +85,7 @@ async def test_update_snapshot(
     simulator.set_update_check(latest_version="2.43.0")
     with patch("custom_components.printernizer.PLATFORMS", [Platform.UPDATE]):
         entry = await setup_integration()
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await block_till_done(hass)
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 
@@ -158,7 +159,7 @@ async def test_first_check_failed(
     """Without any release known yet, a failed check leaves the latest unknown."""
     simulator.set_update_check(latest_version=None, check_failed=True)
     await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     state = _state(hass)
     assert state.state == STATE_UNKNOWN
     assert state.attributes[ATTR_INSTALLED_VERSION] == "2.42.0"
@@ -210,7 +211,7 @@ async def test_development_build(
     simulator.version = "2.42.0-3-gabc1234"
     simulator.set_update_check(latest_version="2.42.0")
     await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     state = _state(hass)
     assert state.attributes[ATTR_INSTALLED_VERSION] == "2.42.0-3-gabc1234"
     assert state.state == STATE_OFF
@@ -261,7 +262,7 @@ async def test_unnumbered_version(
     simulator.set_update_check(latest_version="2.43.0")
     simulator.update_check["current_version"] = "nightly"
     await setup_integration()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await block_till_done(hass)
     state = _state(hass)
     assert state.attributes[ATTR_INSTALLED_VERSION] == "nightly"
     assert state.state == STATE_ON

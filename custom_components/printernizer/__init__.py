@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .const import DOMAIN, LOGGER, PLATFORM_UNLOAD_TIMEOUT
+from .const import DOMAIN, LOGGER
 from .coordinator import (
+    PrinterFleet,
     PrinternizerConfigEntry,
     PrinternizerRuntimeData,
     ServerHealthCoordinator,
+    ServerInfoCoordinator,
+    ServerUpdateCoordinator,
+    TrendingCoordinator,
+    signal_time_zone_changed,
 )
 from .entity import hub_device_info
-from .helpers import create_client
+from .helpers import create_client, hub_identifier, printer_identifier
 from .issues import async_setup_issues
-from .printers import PrinterFleet, printer_identifier
-from .server_update import ServerUpdateCoordinator
 from .shutdown import async_shutdown_parallel
-from .trending import TrendingCoordinator
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -40,43 +41,67 @@ async def async_setup_entry(
     """Set up Printernizer from a config entry.
 
     Only the health check gates setup; a server that is down raises
-    ConfigEntryNotReady and Home Assistant retries on its own.
+    ConfigEntryNotReady and Home Assistant retries on its own. The time zone gets
+    a few seconds and the printer list a few more; everything else starts in the
+    background.
     """
     client = create_client(hass, entry.data)
     health = ServerHealthCoordinator(hass, entry, client)
     await health.async_config_entry_first_refresh()
-    entry.runtime_data = PrinternizerRuntimeData(client=client, health=health)
-    # Optional extras: they refresh in the background and never fail setup.
-    trending = entry.runtime_data.trending = TrendingCoordinator(hass, entry, client)
-    update = entry.runtime_data.update = ServerUpdateCoordinator(hass, entry, client)
-    async_setup_issues(hass, entry)
-
-    entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
-    # Printer devices name the hub as their via_device: it must exist first.
+    # Printer devices name the hub as their via device: it must exist first.
     hub = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **hub_device_info(entry)
+        config_entry_id=entry.entry_id, **hub_device_info(entry, health.data.version)
     )
-    # The printer list fills in the printer devices; its failure does not fail setup.
-    fleet = PrinterFleet(hass, entry, client, hub.id)
-    entry.runtime_data.printers = fleet
-    await fleet.async_setup()
+    runtime = entry.runtime_data = PrinternizerRuntimeData(
+        client=client,
+        hub_device_id=hub.id,
+        health=health,
+        server_info=ServerInfoCoordinator(hass, entry, client),
+        printers=PrinterFleet(hass, entry, client),
+        trending=TrendingCoordinator(hass, entry, client),
+        update=ServerUpdateCoordinator(hass, entry, client),
+    )
+    # Timestamps are naive server time: learn the zone before reading any more.
+    await runtime.server_info.async_learn()
+    runtime.server_info.async_watch_restarts(health)
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_time_zone_changed(entry.entry_id), runtime.async_rezone
+        )
+    )
+    entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
+    async_setup_issues(hass, entry)
+    await runtime.printers.async_setup()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    trending.async_start()
-    update.async_start()
-    fleet.async_start_stream()
+    runtime.trending.async_start()
+    runtime.update.async_start()
+    runtime.printers.async_start()
+    return True
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> bool:
+    """Migrate an entry from an older version of the integration."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        # 1.1 used the server's URL as unique id, which changes when the server
+        # moves; the server has no id of its own, so entries have none now.
+        hass.config_entries.async_update_entry(entry, unique_id=None, minor_version=2)
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
     return True
 
 
 async def async_remove_config_entry_device(
-    hass: HomeAssistant, entry: PrinternizerConfigEntry, device: DeviceEntry
+    hass: HomeAssistant, entry: PrinternizerConfigEntry, device: dr.AnyDeviceEntry
 ) -> bool:
     """Let the user delete a printer's device once the server no longer has it."""
-    fleet = entry.runtime_data.printers
-    if fleet is None or (DOMAIN, entry.entry_id) in device.identifiers:
+    if (DOMAIN, hub_identifier(entry)) in device.identifiers:
         return False
     return not any(
         (DOMAIN, printer_identifier(entry, printer_id)) in device.identifiers
-        for printer_id in fleet.printers
+        for printer_id in entry.runtime_data.printers.printers
     )
 
 
@@ -95,7 +120,7 @@ def _version_listener(
         known = health.data.version
         registry = dr.async_get(hass)
         if device := registry.async_get_device_by_identifier(
-            (DOMAIN, entry.entry_id), entry.entry_id
+            (DOMAIN, hub_identifier(entry)), entry.entry_id
         ):
             registry.async_update_device(device.id, sw_version=known)
 
@@ -107,22 +132,12 @@ async def async_unload_entry(
 ) -> bool:
     """Unload a config entry without ever waiting on a hung server.
 
-    In-flight requests are cancelled first, then the platforms unload (bounded), then
-    every component stops in parallel, each within its own timeout.
+    The platforms unload first (that involves no network). Then what can wait on
+    the network stops in parallel, each part within its own timeout: requests in
+    flight are cancelled, the event stream closes, the printers' polls end. Home
+    Assistant then shuts the coordinators down and cancels the entry's tasks.
     """
-    runtime = entry.runtime_data
-    cancelled = runtime.client.cancel_inflight()
-    LOGGER.debug("Unloading; cancelled %d requests in flight", cancelled)
-    try:
-        async with asyncio.timeout(PLATFORM_UNLOAD_TIMEOUT):
-            unload_ok = await hass.config_entries.async_unload_platforms(
-                entry, PLATFORMS
-            )
-    except TimeoutError:
-        LOGGER.warning(
-            "Unloading the platforms did not finish within %.0f s",
-            PLATFORM_UNLOAD_TIMEOUT,
-        )
-        unload_ok = False
-    await async_shutdown_parallel(runtime.shutdown_steps())
-    return unload_ok
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await async_shutdown_parallel(entry.runtime_data.shutdown_steps())
+    return True

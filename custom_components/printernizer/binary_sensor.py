@@ -1,4 +1,4 @@
-"""Binary sensors for the Printernizer integration."""
+"""Binary sensors: the server's connection and services, and each printer's state."""
 
 from __future__ import annotations
 
@@ -15,16 +15,18 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import ServerHealth, ServiceStatus
+from .api import PrinterState, PrinterStatus, ServerHealth, ServiceStatus
 from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
 from .entity import (
+    PrinterEntity,
     PrinternizerHubEntity,
     PrinternizerServiceEntity,
+    async_track_printers,
     async_track_services,
     service_translation_key,
 )
-from .printer_binary_sensor import async_setup_printer_binary_sensors
 
+# Entities only read what the coordinators already hold.
 PARALLEL_UPDATES = 0
 
 PROBLEM_STATES = {ServiceStatus.DEGRADED, ServiceStatus.UNHEALTHY}
@@ -35,6 +37,13 @@ class HealthBinarySensorDescription(BinarySensorEntityDescription):
     """Describes a binary sensor read from the server's health report."""
 
     value_fn: Callable[[ServerHealth], bool | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinterBinarySensorDescription(BinarySensorEntityDescription):
+    """Describes a binary sensor read from a printer's status."""
+
+    value_fn: Callable[[PrinterStatus], bool | None]
 
 
 def service_problem_description(service: str) -> HealthBinarySensorDescription:
@@ -51,6 +60,7 @@ def service_problem_description(service: str) -> HealthBinarySensorDescription:
         key=f"service_{service}_problem",
         translation_key=service_translation_key(service, "problem"),
         device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=value,
     )
 
@@ -63,24 +73,70 @@ CONNECTIVITY = BinarySensorEntityDescription(
 )
 
 
+def _is_state(state: PrinterState) -> Callable[[PrinterStatus], bool | None]:
+    def value(status: PrinterStatus) -> bool | None:
+        if status.state is PrinterState.UNKNOWN:
+            return None
+        return status.state is state
+
+    return value
+
+
+def _is_online(status: PrinterStatus) -> bool:
+    # The server reports a printer it is not connected to as offline; any other
+    # state, unknown included, comes from a connected printer.
+    return status.state is not PrinterState.OFFLINE
+
+
+PRINTER_BINARY_SENSORS: tuple[PrinterBinarySensorDescription, ...] = (
+    # Off when the server says the printer is offline (or it is an unreachable
+    # Bambu Lab printer); unavailable while the server itself does not answer.
+    PrinterBinarySensorDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=_is_online,
+    ),
+    PrinterBinarySensorDescription(
+        key="printing",
+        translation_key="printing",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=_is_state(PrinterState.PRINTING),
+    ),
+    PrinterBinarySensorDescription(
+        key="problem",
+        translation_key="problem",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=_is_state(PrinterState.ERROR),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrinternizerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of a config entry."""
-    coordinator = entry.runtime_data.health
-    async_add_entities([ServerConnectivitySensor(entry, coordinator, CONNECTIVITY)])
+    health = entry.runtime_data.health
+    async_add_entities([ServerConnectivitySensor(entry, health, CONNECTIVITY)])
     async_track_services(
         entry,
         lambda service: [
             ServiceProblemSensor(
-                entry, coordinator, service, service_problem_description(service)
+                entry, health, service, service_problem_description(service)
             )
         ],
         async_add_entities,
     )
-    async_setup_printer_binary_sensors(entry, async_add_entities)
+    async_track_printers(
+        entry,
+        lambda coordinator: [
+            PrinterBinarySensor(coordinator, description)
+            for description in PRINTER_BINARY_SENSORS
+        ],
+        async_add_entities,
+    )
 
 
 class ServerConnectivitySensor(
@@ -114,3 +170,15 @@ class ServiceProblemSensor(PrinternizerServiceEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return whether the service has a problem."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class PrinterBinarySensor(PrinterEntity, BinarySensorEntity):
+    """A binary sensor whose value comes from a printer's status."""
+
+    entity_description: PrinterBinarySensorDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.status)

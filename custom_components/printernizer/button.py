@@ -8,7 +8,7 @@ import math
 from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -21,8 +21,9 @@ from .api import (
 )
 from .const import DOMAIN
 from .coordinator import PrinternizerConfigEntry
-from .printers import PrinterEntity, async_track_printers
+from .entity import PrinterEntity, async_track_printers
 
+# One command at a time: the server allows ten a minute.
 PARALLEL_UPDATES = 1
 
 
@@ -95,7 +96,11 @@ class PrinterButton(PrinterEntity, ButtonEntity):
 
     @override
     async def async_press(self) -> None:
-        """Send the command, then refresh the printer's status."""
+        """Send the command once; the new status follows in the background.
+
+        A refused or failed command raises at once with the reason; the client
+        never repeats a command that may have reached the server.
+        """
         coordinator = self.coordinator
         try:
             await self.entity_description.press_fn(
@@ -109,7 +114,7 @@ class PrinterButton(PrinterEntity, ButtonEntity):
                 if isinstance(err, PrinternizerServerError) and err.message
                 else str(err)
             )
-            await coordinator.async_refresh()
+            self._async_refresh_soon()
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="action_failed",
@@ -118,4 +123,14 @@ class PrinterButton(PrinterEntity, ButtonEntity):
                     "reason": reason,
                 },
             ) from err
-        await coordinator.async_refresh()
+        self._async_refresh_soon()
+
+    @callback
+    def _async_refresh_soon(self) -> None:
+        """Fetch the printer's status in the background after a command."""
+        coordinator = self.coordinator
+        coordinator.entry.async_create_background_task(
+            self.hass,
+            coordinator.async_refresh(),
+            f"{DOMAIN} {coordinator.printer.name} status after a command",
+        )

@@ -9,7 +9,6 @@ LOGGER = logging.getLogger(__package__)
 
 MANUFACTURER: Final = "Printernizer"
 
-CONF_TOKEN: Final = "token"  # noqa: S105
 
 HEALTH_SCAN_INTERVAL: Final = timedelta(seconds=30)
 # The oldest server release the integration supports; older ones get a repair issue.

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
@@ -17,9 +17,7 @@ from homeassistant.helpers.update_coordinator import (
 )
 from yarl import URL
 
-from .const import CONF_TOKEN
-from .coordinator import PrinternizerConfigEntry
-from .refresh import SignallingCoordinator
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 
 # Keys redacted wherever they appear: credentials, and what the server sends inside
 # printer objects (it returns access codes and API keys in clear text).
@@ -79,7 +77,7 @@ def coordinator_diagnostics(coordinator: DataUpdateCoordinator[Any]) -> dict[str
         "data": to_plain(coordinator.data),
         **(
             to_plain(coordinator.extra_diagnostics())
-            if isinstance(coordinator, SignallingCoordinator)
+            if isinstance(coordinator, PrinternizerCoordinator)
             else {}
         ),
     }
@@ -104,11 +102,5 @@ async def async_get_config_entry_diagnostics(
         },
         "request_metrics": runtime.client.metrics.as_dict(),
     }
-    if (fleet := runtime.printers) is not None:
-        diagnostics["event_stream"] = {
-            "connected": fleet.stream.connected,
-            "pushing": fleet.pushing,
-            "subscribed_printers": len(fleet.stream.printer_ids),
-            "stats": fleet.stream.stats.as_dict(),
-        }
+    diagnostics["printers"] = runtime.printers.diagnostics()
     return async_redact_data(diagnostics, TO_REDACT)

@@ -6,15 +6,21 @@ polled or pushed; the rules live in `job_events`.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import PrinternizerConfigEntry
+from .coordinator import (
+    PrinterCoordinator,
+    PrinternizerConfigEntry,
+    signal_time_zone_changed,
+)
+from .entity import PrinterEntity, async_track_printers
 from .job_events import JobEventType, JobTracker
-from .printers import PrinterCoordinator, PrinterEntity, async_track_printers
 
 PARALLEL_UPDATES = 0
 
@@ -52,13 +58,25 @@ class PrinterJobEvent(PrinterEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Take the state the printer is in now as the starting point."""
         await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_time_zone_changed(self.coordinator.entry.entry_id),
+                self._async_rezone,
+            )
+        )
         self._observe()
+
+    @callback
+    def _async_rezone(self, zone: tzinfo) -> None:
+        """Keep comparing like with like once the server's zone is known."""
+        self._tracker.rezone(zone)
 
     @callback
     def _observe(self) -> list[str]:
         """Feed the coordinator's status to the tracker; fire what it returns."""
         coordinator = self.coordinator
-        if not coordinator.last_update_success:
+        if not self.available:
             # The status stream was interrupted: what comes next only initialises.
             self._tracker.reset()
             return []

@@ -1,17 +1,26 @@
-"""Small helpers shared by the config flow and the entry setup."""
+"""Small helpers shared by the config flow, the coordinators and the entities."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from .api import PrinternizerClient, RetryPolicy
-from .const import CONF_TOKEN
+
+if TYPE_CHECKING:
+    from .coordinator import PrinternizerConfigEntry
 
 # Per-call retries of the client: 3 attempts with exponential backoff inside 60 s.
 RETRY_POLICY = RetryPolicy()
@@ -44,3 +53,21 @@ def create_client(
         token=token,
         clock=hass.loop.time,
     )
+
+
+def hub_identifier(entry: PrinternizerConfigEntry) -> str:
+    """Return the device identifier of the hub: the Printernizer server itself."""
+    return entry.entry_id
+
+
+def printer_identifier(entry: PrinternizerConfigEntry, printer_id: str) -> str:
+    """Return the device identifier of a printer."""
+    return f"{entry.entry_id}_{printer_id}"
+
+
+def rezone(timestamp: datetime | None, zone: tzinfo) -> datetime | None:
+    """Return a server timestamp, first read in another zone, read in `zone`.
+
+    The server writes naive local times, so the wall time is what it sent.
+    """
+    return None if timestamp is None else timestamp.replace(tzinfo=zone)

@@ -11,8 +11,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import PrinternizerError
 from .const import LOGGER
-from .coordinator import PrinternizerConfigEntry
-from .printers import PrinterCoordinator, PrinterEntity, async_track_printers
+from .coordinator import PrinterCoordinator, PrinternizerConfigEntry
+from .entity import PrinterEntity, async_track_printers
 
 PARALLEL_UPDATES = 0
 

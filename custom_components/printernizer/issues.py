@@ -20,8 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .api import parse_version
 from .const import DOMAIN, MIN_SERVER_VERSION
-from .coordinator import PrinternizerConfigEntry
-from .refresh import async_track_refreshes
+from .coordinator import PrinternizerConfigEntry, async_track_refreshes
 
 RATE_LIMIT_WINDOW: Final = 600.0
 RATE_LIMIT_ISSUE_THRESHOLD: Final = 5

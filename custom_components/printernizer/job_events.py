@@ -38,7 +38,7 @@ This module knows nothing of Home Assistant.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from .api import PrinterState, PrinterStatus
@@ -66,7 +66,7 @@ class JobEventType(StrEnum):
 class ActiveJob:
     """The job a printer was last seen working on.
 
-    `seen_at` is the time of the last status that reported the remaining time.
+    `seen_at` is the time of the reading that brought the remaining time.
     """
 
     name: str | None
@@ -83,7 +83,7 @@ class ActiveJob:
             progress=status.progress,
             remaining_time=status.remaining_time,
             paused=status.state is PrinterState.PAUSED,
-            seen_at=status.timestamp if status.remaining_time is not None else None,
+            seen_at=status.remaining_time_at,
         )
 
     def updated(self, status: PrinterStatus) -> ActiveJob:
@@ -95,7 +95,9 @@ class ActiveJob:
         )
         if status.remaining_time is not None:
             job = replace(
-                job, remaining_time=status.remaining_time, seen_at=status.timestamp
+                job,
+                remaining_time=status.remaining_time,
+                seen_at=status.remaining_time_at,
             )
         return job
 
@@ -205,6 +207,15 @@ class JobTracker:
         self._job = None
         self._timestamp = None
         self._last = None
+
+    def rezone(self, zone: tzinfo) -> None:
+        """Read the naive server times kept so far in `zone`, the server's zone."""
+        if self._timestamp is not None:
+            self._timestamp = self._timestamp.replace(tzinfo=zone)
+        if self._job is not None and self._job.seen_at is not None:
+            self._job = replace(
+                self._job, seen_at=self._job.seen_at.replace(tzinfo=zone)
+            )
 
     def update(self, status: PrinterStatus) -> list[JobEvent]:
         """Process a status and return the events it fires, oldest first."""

@@ -1,34 +1,67 @@
-"""Sensors for the Printernizer integration."""
+"""Sensors: the server's health, the integration's requests, trending, and printers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from typing import override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
-from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
-from .api import HealthStatus, ServerHealth, ServiceStatus
-from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
+from .api import (
+    HealthStatus,
+    PrinterState,
+    PrinterStatus,
+    RequestMetrics,
+    ServerHealth,
+    ServiceStatus,
+    TrendingPerformance,
+)
+from .coordinator import (
+    PrinterCoordinator,
+    PrinternizerConfigEntry,
+    ServerHealthCoordinator,
+    TrendingCoordinator,
+    async_track_refreshes,
+)
 from .entity import (
+    PrinterEntity,
     PrinternizerHubEntity,
     PrinternizerServiceEntity,
+    async_track_optional,
+    async_track_printers,
     async_track_services,
+    hub_device_info,
     service_translation_key,
 )
-from .printer_sensor import async_setup_printer_sensors
-from .request_metrics import request_metrics_sensors
-from .trending_sensor import async_setup_trending_sensors
 
+# Entities only read what the coordinators and the client already hold.
 PARALLEL_UPDATES = 0
+
+# Longest text a state may hold.
+MAX_STATE_LENGTH = 255
+TRENDING_KEY_PREFIX = "trending_"
+#: The estimated finish only moves when a new estimate differs by more than this.
+FINISH_TOLERANCE = timedelta(minutes=1)
 
 HEALTH_STATES = [
     HealthStatus.HEALTHY.value,
@@ -42,6 +75,28 @@ SERVICE_STATES = [
     ServiceStatus.UNHEALTHY.value,
     ServiceStatus.DISABLED.value,
 ]
+PRINTER_STATES = [
+    PrinterState.ONLINE.value,
+    PrinterState.OFFLINE.value,
+    PrinterState.PRINTING.value,
+    PrinterState.PAUSED.value,
+    PrinterState.ERROR.value,
+]
+
+
+def truncate(text: str | None) -> str | None:
+    """Cut a text to what fits into a state."""
+    if text is None or len(text) <= MAX_STATE_LENGTH:
+        return text
+    return text[: MAX_STATE_LENGTH - 1] + "…"
+
+
+def _option(value: str, options: list[str]) -> str | None:
+    return value if value in options else None
+
+
+# ----------------------------------------------------------------------------
+# The server's health report
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,8 +106,13 @@ class HealthSensorDescription(SensorEntityDescription):
     value_fn: Callable[[ServerHealth], StateType]
 
 
-def _option(value: str, options: list[str]) -> str | None:
-    return value if value in options else None
+SERVER_STATUS = HealthSensorDescription(
+    key="server_status",
+    translation_key="server_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=HEALTH_STATES,
+    value_fn=lambda health: _option(health.status.value, HEALTH_STATES),
+)
 
 
 def service_status_description(service: str) -> HealthSensorDescription:
@@ -71,13 +131,293 @@ def service_status_description(service: str) -> HealthSensorDescription:
     )
 
 
-SERVER_STATUS = HealthSensorDescription(
-    key="server_status",
-    translation_key="server_status",
-    device_class=SensorDeviceClass.ENUM,
-    options=HEALTH_STATES,
-    value_fn=lambda health: _option(health.status.value, HEALTH_STATES),
+# ----------------------------------------------------------------------------
+# The integration's own request counters
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestMetricsSensorDescription(SensorEntityDescription):
+    """Describes a sensor read from the client's request metrics."""
+
+    value_fn: Callable[[RequestMetrics], StateType | datetime]
+
+
+def _request_total(key: str, enabled: bool) -> RequestMetricsSensorDescription:
+    return RequestMetricsSensorDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=enabled,
+        value_fn=lambda metrics: getattr(metrics, key.removeprefix("request_")),
+    )
+
+
+REQUEST_METRICS_SENSORS: tuple[RequestMetricsSensorDescription, ...] = (
+    _request_total("request_total_requests", enabled=False),
+    _request_total("request_failed_requests", enabled=True),
+    _request_total("request_successful_fetches", enabled=False),
+    _request_total("request_retries", enabled=True),
+    _request_total("request_rate_limited", enabled=True),
+    RequestMetricsSensorDescription(
+        key="request_success_rate",
+        translation_key="request_success_rate",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda metrics: metrics.success_rate,
+    ),
+    RequestMetricsSensorDescription(
+        key="request_consecutive_failures",
+        translation_key="request_consecutive_failures",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda metrics: metrics.consecutive_failures,
+    ),
+    RequestMetricsSensorDescription(
+        key="request_last_error",
+        translation_key="request_last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda metrics: truncate(metrics.last_error),
+    ),
+    RequestMetricsSensorDescription(
+        key="request_last_fetch_time",
+        translation_key="request_last_fetch_time",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
+        value_fn=lambda metrics: metrics.last_fetch_time,
+    ),
 )
+
+
+# ----------------------------------------------------------------------------
+# The optional trending statistics
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrendingSensorDescription(SensorEntityDescription):
+    """Describes a trending sensor.
+
+    `value_fn` reads the coordinator; `always_available` keeps the sensor available
+    while refreshes fail (the backoff is what matters then).
+    """
+
+    value_fn: Callable[[TrendingCoordinator], StateType | datetime]
+    always_available: bool = False
+
+
+def _performance[T](
+    read: Callable[[TrendingPerformance], T],
+) -> Callable[[TrendingCoordinator], T | None]:
+    def value(coordinator: TrendingCoordinator) -> T | None:
+        data = coordinator.data
+        if data is None or data.performance_metrics is None:
+            return None
+        return read(data.performance_metrics)
+
+    return value
+
+
+def cache_hit_ratio(performance: TrendingPerformance) -> float | None:
+    """Return cache hits per cache lookup in percent."""
+    hits, misses = performance.cache_hits, performance.cache_misses
+    if hits is None or misses is None or hits + misses == 0:
+        return None
+    return round(100 * hits / (hits + misses), 2)
+
+
+def _trending_counter(
+    key: str,
+    read: Callable[[TrendingPerformance], int | None],
+    *,
+    enabled: bool = False,
+) -> TrendingSensorDescription:
+    """Describe a counter of the server's trending service (it restarts with it)."""
+    return TrendingSensorDescription(
+        key=f"{TRENDING_KEY_PREFIX}{key}",
+        translation_key=f"{TRENDING_KEY_PREFIX}{key}",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=enabled,
+        value_fn=_performance(read),
+    )
+
+
+TRENDING_SENSORS: tuple[TrendingSensorDescription, ...] = (
+    TrendingSensorDescription(
+        key="trending_total_cached",
+        translation_key="trending_total_cached",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda c: c.data.total_cached if c.data else None,
+    ),
+    TrendingSensorDescription(
+        key="trending_valid_items",
+        translation_key="trending_valid_items",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda c: c.data.valid_items if c.data else None,
+    ),
+    # The three a user would chart stay enabled; the rest is there for debugging.
+    TrendingSensorDescription(
+        key="trending_success_rate",
+        translation_key="trending_success_rate",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=_performance(lambda p: p.success_rate),
+    ),
+    _trending_counter("failed_requests", lambda p: p.failed_requests, enabled=True),
+    TrendingSensorDescription(
+        key="trending_cache_hit_ratio",
+        translation_key="trending_cache_hit_ratio",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=_performance(cache_hit_ratio),
+    ),
+    _trending_counter("successful_fetches", lambda p: p.successful_fetches),
+    _trending_counter("cache_hits", lambda p: p.cache_hits),
+    _trending_counter("cache_misses", lambda p: p.cache_misses),
+    TrendingSensorDescription(
+        key="trending_last_fetch_time",
+        translation_key="trending_last_fetch_time",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
+        value_fn=_performance(lambda p: p.last_fetch_time),
+    ),
+    TrendingSensorDescription(
+        key="trending_last_error",
+        translation_key="trending_last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_performance(lambda p: truncate(p.last_error)),
+    ),
+    TrendingSensorDescription(
+        key="trending_backoff",
+        translation_key="trending_backoff",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        entity_registry_enabled_default=False,
+        always_available=True,
+        value_fn=lambda c: c.backoff.total_seconds() if c.backoff else 0,
+    ),
+    TrendingSensorDescription(
+        key="trending_next_attempt",
+        translation_key="trending_next_attempt",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
+        always_available=True,
+        value_fn=lambda c: c.next_attempt,
+    ),
+)
+
+
+def trending_platform_description(platform: str) -> TrendingSensorDescription:
+    """Describe the item count of one trending platform."""
+    return TrendingSensorDescription(
+        key=f"{TRENDING_KEY_PREFIX}platform_{platform}",
+        translation_key="trending_platform_items",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda c: c.data.by_platform.get(platform) if c.data else None,
+    )
+
+
+# ----------------------------------------------------------------------------
+# Printers
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinterSensorDescription(SensorEntityDescription):
+    """Describes a sensor read from a printer's status."""
+
+    value_fn: Callable[[PrinterStatus], StateType]
+    # Set for a sensor that only appears once the printer reports its value.
+    exists_fn: Callable[[PrinterStatus], bool] | None = None
+
+
+def _job_value[T](
+    value: Callable[[PrinterStatus], T],
+) -> Callable[[PrinterStatus], T | None]:
+    """Read a job field only while there is a job."""
+    return lambda status: value(status) if status.job_name is not None else None
+
+
+def _temperature(
+    key: str,
+    read: Callable[[PrinterStatus], float | None],
+    exists_fn: Callable[[PrinterStatus], bool] | None = None,
+) -> PrinterSensorDescription:
+    return PrinterSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=read,
+        exists_fn=exists_fn,
+    )
+
+
+PRINTER_SENSORS: tuple[PrinterSensorDescription, ...] = (
+    PrinterSensorDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=PRINTER_STATES,
+        value_fn=lambda status: _option(status.state.value, PRINTER_STATES),
+    ),
+    PrinterSensorDescription(
+        key="progress",
+        translation_key="progress",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_job_value(lambda status: status.progress),
+    ),
+    _temperature("nozzle_temperature", lambda status: status.nozzle.current),
+    _temperature("bed_temperature", lambda status: status.bed.current),
+    # The server has never sent a target yet; these appear once it does.
+    _temperature(
+        "nozzle_target_temperature",
+        lambda status: status.nozzle.target,
+        exists_fn=lambda status: status.nozzle.target is not None,
+    ),
+    _temperature(
+        "bed_target_temperature",
+        lambda status: status.bed.target,
+        exists_fn=lambda status: status.bed.target is not None,
+    ),
+    PrinterSensorDescription(
+        key="current_job",
+        translation_key="current_job",
+        value_fn=lambda status: status.job_name,
+    ),
+    PrinterSensorDescription(
+        key="remaining_time",
+        translation_key="remaining_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=_job_value(lambda status: status.remaining_time),
+    ),
+)
+
+ESTIMATED_FINISH = SensorEntityDescription(
+    key="estimated_finish",
+    translation_key="estimated_finish",
+    device_class=SensorDeviceClass.TIMESTAMP,
+)
+
+
+# ----------------------------------------------------------------------------
+# Setup
 
 
 async def async_setup_entry(
@@ -86,20 +426,90 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of a config entry."""
-    coordinator = entry.runtime_data.health
-    async_add_entities([HealthSensor(entry, coordinator, SERVER_STATUS)])
-    async_add_entities(request_metrics_sensors(entry))
-    async_setup_trending_sensors(hass, entry, async_add_entities)
+    health = entry.runtime_data.health
+    async_add_entities([HealthSensor(entry, health, SERVER_STATUS)])
+    async_add_entities(
+        RequestMetricsSensor(entry, description)
+        for description in REQUEST_METRICS_SENSORS
+    )
     async_track_services(
         entry,
         lambda service: [
             ServiceStatusSensor(
-                entry, coordinator, service, service_status_description(service)
+                entry, health, service, service_status_description(service)
             )
         ],
         async_add_entities,
     )
-    async_setup_printer_sensors(entry, async_add_entities)
+    _async_track_trending(hass, entry, async_add_entities)
+
+    def _printer_sensors(coordinator: PrinterCoordinator) -> list[Entity]:
+        entities: list[Entity] = [EstimatedFinishSensor(coordinator, ESTIMATED_FINISH)]
+        for description in PRINTER_SENSORS:
+            if description.exists_fn is None:
+                entities.append(PrinterSensor(coordinator, description))
+            else:
+                async_track_optional(
+                    coordinator,
+                    description.exists_fn,
+                    partial(PrinterSensor, coordinator, description),
+                    async_add_entities,
+                )
+        return entities
+
+    async_track_printers(entry, _printer_sensors, async_add_entities)
+
+
+@callback
+def _async_track_trending(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    add: Callable[[Iterable[Entity]], None],
+) -> None:
+    """Add the trending sensors while the server has the feature; remove them when not.
+
+    They appear after the first successful read, a sensor per platform as platforms
+    appear, and are removed from the entity registry when the server answers 404.
+    """
+    coordinator = entry.runtime_data.trending
+    known: set[str] = set()
+
+    @callback
+    def _remove_all() -> None:
+        known.clear()
+        registry = er.async_get(hass)
+        prefix = f"{entry.entry_id}_{TRENDING_KEY_PREFIX}"
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+            if entity.unique_id.startswith(prefix):
+                registry.async_remove(entity.entity_id)
+
+    @callback
+    def _sync() -> None:
+        if coordinator.present is False:
+            _remove_all()
+            return
+        if coordinator.data is None:
+            return
+        new: list[TrendingSensor] = []
+        if not known:
+            known.add("")
+            new.extend(
+                TrendingSensor(entry, coordinator, description)
+                for description in TRENDING_SENSORS
+            )
+        for platform in coordinator.data.by_platform:
+            if platform not in known:
+                known.add(platform)
+                new.append(TrendingPlatformSensor(entry, coordinator, platform))
+        if new:
+            add(new)
+
+    _sync()
+    entry.async_on_unload(coordinator.async_add_listener(_sync))
+
+
+# ----------------------------------------------------------------------------
+# Entities
 
 
 class HealthSensor(PrinternizerHubEntity[ServerHealthCoordinator], SensorEntity):
@@ -124,3 +534,153 @@ class ServiceStatusSensor(PrinternizerServiceEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the service's status."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class RequestMetricsSensor(SensorEntity):
+    """One of the client's request counters, on the hub device.
+
+    It reads the client's metrics after every refresh of any of the entry's
+    coordinators, polls nothing itself, and writes a state only when it changed.
+    The counters start from zero when the entry loads.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: RequestMetricsSensorDescription
+
+    def __init__(
+        self,
+        entry: PrinternizerConfigEntry,
+        description: RequestMetricsSensorDescription,
+    ) -> None:
+        """Initialise the sensor with the current value."""
+        self.entity_description = description
+        self._entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = hub_device_info(
+            entry, entry.runtime_data.health.data.version
+        )
+        self._attr_native_value = description.value_fn(
+            entry.runtime_data.client.metrics
+        )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow every refresh of the entry."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_refreshes(self.hass, self._entry, self._async_refreshed)
+        )
+
+    @callback
+    def _async_refreshed(self) -> None:
+        """Write the state when the value changed."""
+        value = self.entity_description.value_fn(
+            self._entry.runtime_data.client.metrics
+        )
+        if value == self._attr_native_value:
+            return
+        self._attr_native_value = value
+        self.async_write_ha_state()
+
+
+class TrendingSensor(PrinternizerHubEntity[TrendingCoordinator], SensorEntity):
+    """A value from the trending statistics or the coordinator's backoff."""
+
+    entity_description: TrendingSensorDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the statistics are current (backoff sensors always)."""
+        if self.entity_description.always_available:
+            return True
+        return super().available and self.coordinator.data is not None
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator)
+
+
+class TrendingPlatformSensor(TrendingSensor):
+    """The number of trending items on one platform."""
+
+    def __init__(
+        self,
+        entry: PrinternizerConfigEntry,
+        coordinator: TrendingCoordinator,
+        platform: str,
+    ) -> None:
+        """Initialise the sensor for `platform`."""
+        super().__init__(entry, coordinator, trending_platform_description(platform))
+        self._platform = platform
+        self._attr_translation_placeholders = {
+            "platform": platform.replace("_", " ").capitalize()
+        }
+
+    @property
+    @override
+    def available(self) -> bool:
+        """A platform the server no longer reports is unavailable."""
+        return (
+            super().available
+            and self.coordinator.data is not None
+            and self._platform in self.coordinator.data.by_platform
+        )
+
+
+class PrinterSensor(PrinterEntity, SensorEntity):
+    """A sensor whose value comes from a printer's status."""
+
+    entity_description: PrinterSensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.status)
+
+
+class EstimatedFinishSensor(PrinterEntity, SensorEntity):
+    """When the current job will finish: the remaining time from its reading on.
+
+    The estimate is anchored to the time of the status that brought the remaining
+    time, so pushes in between (which lack it) do not move it. It stays put
+    between readings: a new estimate only replaces the shown one when the two
+    differ by more than a minute.
+    """
+
+    def __init__(
+        self, coordinator: PrinterCoordinator, description: SensorEntityDescription
+    ) -> None:
+        """Initialise the sensor."""
+        super().__init__(coordinator, description)
+        self._finish: datetime | None = None
+        self._estimate()
+
+    def _estimate(self) -> None:
+        status = self.coordinator.status
+        if status.job_name is None or status.remaining_time is None:
+            self._finish = None
+            return
+        read_at = status.remaining_time_at or dt_util.utcnow()
+        finish = read_at.replace(microsecond=0) + timedelta(
+            minutes=status.remaining_time
+        )
+        if self._finish is None or abs(finish - self._finish) > FINISH_TOLERANCE:
+            self._finish = finish
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Re-estimate, then write the state."""
+        self._estimate()
+        super()._handle_coordinator_update()
+
+    @property
+    @override
+    def native_value(self) -> datetime | None:
+        """Return the estimated finish."""
+        return self._finish

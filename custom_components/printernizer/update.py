@@ -16,9 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import parse_version
-from .coordinator import PrinternizerConfigEntry
+from .coordinator import PrinternizerConfigEntry, ServerUpdateCoordinator
 from .entity import PrinternizerHubEntity
-from .server_update import ServerUpdateCoordinator
 
 PARALLEL_UPDATES = 0
 
@@ -34,8 +33,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the update entity of a config entry."""
-    if (coordinator := entry.runtime_data.update) is not None:
-        async_add_entities([ServerUpdateEntity(entry, coordinator, SERVER_UPDATE)])
+    async_add_entities(
+        [ServerUpdateEntity(entry, entry.runtime_data.update, SERVER_UPDATE)]
+    )
 
 
 class ServerUpdateEntity(PrinternizerHubEntity[ServerUpdateCoordinator], UpdateEntity):

@@ -30,6 +30,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.printernizer.api import RequestBudget, RequestMetrics
+from custom_components.printernizer.coordinator.printers import LIST_SCAN_INTERVAL
+from tests.helpers import block_till_done
 from tests.simulator import Simulator
 from tests.simulator.faults import Fault
 
@@ -150,11 +152,25 @@ class Harness:
 
     async def settle(self) -> None:
         """Wait for every poll in flight to finish."""
-        await self.hass.async_block_till_done(wait_background_tasks=True)
+        await block_till_done(self.hass)
 
     def coordinator(self, name: str) -> DataUpdateCoordinator[Any]:
         """Return one of the entry's coordinators by its diagnostics name."""
         return self.entry.runtime_data.coordinators()[name]
+
+    def interval(self, name: str) -> timedelta:
+        """Return how often coordinator `name` polls.
+
+        The fleet schedules the printer list and the printers; every other
+        coordinator schedules itself.
+        """
+        if name == "printers":
+            return LIST_SCAN_INTERVAL
+        if name.startswith("printer "):
+            return self.entry.runtime_data.printers.poll_interval
+        interval = self.coordinator(name).update_interval
+        assert interval is not None
+        return interval
 
     async def poll(
         self,
@@ -174,9 +190,7 @@ class Harness:
         """
         if fault is not None:
             fault.hit.clear()
-        interval = self.coordinator(name).update_interval
-        assert interval is not None
-        await self.tick(interval.total_seconds())
+        await self.tick(self.interval(name).total_seconds())
         for _ in range(holds):
             assert fault is not None
             failed = self.metrics.failed_requests

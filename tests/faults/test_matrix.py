@@ -42,14 +42,17 @@ PRINTER_1 = ("sensor.prusa_mk4_status", "binary_sensor.prusa_mk4_online")
 TRENDING = ("sensor.printernizer_trending_items_cached",)
 
 TARGETS = {
+    # A server that fails its health check shows no printer status: it may be gone.
     "health": Target(
         "health",
         "/api/v1/health",
         lost=(
             "sensor.printernizer_server_status",
             "binary_sensor.printernizer_database_problem",
+            *PRINTER_0,
+            *PRINTER_1,
         ),
-        kept=(*PRINTER_0, *PRINTER_1, *TRENDING, "update.printernizer_server"),
+        kept=(*TRENDING, "update.printernizer_server"),
         shown={"binary_sensor.printernizer_server_connection": STATE_OFF},
     ),
     "fleet": Target(
@@ -58,13 +61,12 @@ TARGETS = {
         lost=(),
         kept=(*SERVER_ENTITIES, *PRINTER_0, *PRINTER_1, *TRENDING),
     ),
+    # Not knowing the printer's status, not even whether it is online.
     "printer": Target(
         "printer {id}",
         "/api/v1/printers/{id}/status",
-        lost=PRINTER_0,
+        lost=(*PRINTER_0, "binary_sensor.bambu_x1c_online"),
         kept=(*SERVER_ENTITIES, *PRINTER_1, *TRENDING),
-        # Not knowing whether the printer is online reads as not online.
-        shown={"binary_sensor.bambu_x1c_online": STATE_OFF},
     ),
     "trending": Target(
         "trending",

@@ -10,7 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 import pytest
 
-from custom_components.printernizer.printers import (
+from custom_components.printernizer.coordinator.printers import (
     PRINTER_SCAN_INTERVAL,
     PUSH_SAFETY_INTERVAL,
     PrinterFleet,
@@ -67,9 +67,9 @@ async def test_server_stopped(harness: Harness) -> None:
     assert not _fleet(harness).stream_connected
     harness.assert_no_traceback()
     lines = _outage_lines(harness)
-    # One line for each coordinator that polled: health, printer list, 2 printers,
-    # trending.
-    assert len(lines) == 5, lines
+    # One line for each coordinator that polled before the health check found the
+    # server gone: health, the 2 printers, trending. The printer list waits for it.
+    assert len(lines) == 4, lines
     assert max(lines.values()) == 1, lines
     # Half an hour more down: not one more line.
     await _run_for(harness, 30 * 60, step=30)
@@ -193,9 +193,7 @@ async def test_unload_during_fault(harness: Harness, target: str, kind: str) -> 
     fault = harness.sim.fault(
         kind, path=path, delay=ATTEMPT_TIMEOUT + 1, retry_after=30
     )
-    interval = harness.coordinator(name).update_interval
-    assert interval is not None
-    await harness.tick(interval.total_seconds())
+    await harness.tick(harness.interval(name).total_seconds())
     await fault.hit.wait()
     harness.mark()
 

@@ -48,7 +48,8 @@ async def test_thousand_failed_refreshes(harness: Harness) -> None:
     await harness.settle()
     await harness.sim.go_down()
     coordinators = list(harness.entry.runtime_data.coordinators().values())
-    assert len(coordinators) == 6  # health, printer list, 2 printers, trending, update
+    # health, system info, printer list, 2 printers, trending, update
+    assert len(coordinators) == 7
 
     harness.mark()
     await _fail_refreshes(harness, coordinators, WARM_UP)

@@ -1,45 +1,41 @@
-"""The printer fleet: the printer list, one coordinator per printer, and pushes.
+"""The printer fleet: the printer list, one coordinator per printer, polls and pushes.
 
-Polling and pushes share the work:
-
-* `FleetCoordinator` lists the printers every 5 minutes and after every reconnect of
-  the event stream. Printers that appear get a coordinator, a device and entities;
-  printers that disappear lose them, without a reload.
-* `PrinterCoordinator` polls one printer's status. Its first data comes from the
-  printer list, so adding a fleet costs no extra request at setup, and its polls are
-  spread across the interval instead of firing together.
-* While the WebSocket delivers pushes, every `printer_status` push updates its
-  printer at once and REST polling slows to a 5-minute safety refresh (which also
-  brings the remaining time, absent from pushes). When the stream drops, polling
-  resumes at once, spread across the interval.
+* `PrinterListCoordinator` lists the printers every 5 minutes and after every
+  reconnect of the event stream. Printers that appear get a coordinator, a device and
+  entities; printers that disappear lose them, without a reload.
+* `PrinterCoordinator` keeps one printer's status. Its first data comes from the
+  printer list, so adding a fleet costs no extra request at setup.
+* The fleet polls its printers from one timer of its own, one printer per tick, in
+  turn: polls are spread across the interval by construction, and the fleet's request
+  rate is one number. While the event stream delivers pushes, every `printer_status`
+  push updates its printer at once and each printer is polled only every 5 minutes
+  (the poll brings the remaining time, which pushes lack). When the stream drops,
+  the next poll comes within one tick of the faster pace.
+* While the server's health check fails, the fleet sends nothing and the printers'
+  entities are unavailable: the hub's connection sensor tells the outage, once.
 
 Request budget: the client allows 60 requests a minute (burst 10) and the server 100.
-Fleet-wide status polling is held at `POLL_BUDGET_PER_MINUTE` (45) requests a minute:
-up to 22 printers poll every 30 s, a larger fleet polls each printer less often
-(50 printers: every 67 s). The printer list adds one request every 5 minutes; the
-health check is not counted by the server.
+Status polling is held at `POLL_BUDGET_PER_MINUTE` (45) requests a minute for the
+whole fleet: up to 22 printers are polled every 30 s, a larger fleet less often (50
+printers: every 67 s). The printer list adds one request every 5 minutes; the health
+check is not counted by the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
-from typing import Any, override
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.update_coordinator import (
-    CoordinatorEntity,
-    DataUpdateCoordinator,
-)
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .api import (
+from ..api import (
     EventStream,
     Printer,
     PrinternizerClient,
@@ -51,27 +47,26 @@ from .api import (
     PrinterType,
     Temperature,
 )
-from .const import DOMAIN, LOGGER, SHUTDOWN_TIMEOUT_DEFAULT, SHUTDOWN_TIMEOUT_PRINTERS
-from .coordinator import (
-    PrinternizerConfigEntry,
-    PrinternizerCoordinator,
-    update_failed_from,
+from ..const import (
+    DOMAIN,
+    LOGGER,
+    SHUTDOWN_TIMEOUT_DEFAULT,
+    SHUTDOWN_TIMEOUT_PRINTERS,
 )
-from .shutdown import ShutdownStep
+from ..helpers import hub_identifier, printer_identifier, rezone
+from ..shutdown import ShutdownStep
+from .base import PrinternizerCoordinator, update_failed_from
 
-FLEET_SCAN_INTERVAL = timedelta(minutes=5)
+if TYPE_CHECKING:
+    from . import PrinternizerConfigEntry
+
+LIST_SCAN_INTERVAL = timedelta(minutes=5)
 PRINTER_SCAN_INTERVAL = timedelta(seconds=30)
 PUSH_SAFETY_INTERVAL = timedelta(minutes=5)
 # How long setup waits for the first printer list before it goes on without it.
-FLEET_SETUP_TIMEOUT = 10.0
+LIST_SETUP_TIMEOUT = 10.0
 #: Status polls per minute for the whole fleet while the event stream is down.
 POLL_BUDGET_PER_MINUTE = 45
-
-MANUFACTURERS = {
-    PrinterType.BAMBU_LAB: "Bambu Lab",
-    PrinterType.PRUSA_CORE: "Prusa",
-    PrinterType.OCTOPRINT: "OctoPrint",
-}
 
 
 def printer_poll_interval(count: int) -> timedelta:
@@ -113,25 +108,8 @@ def is_unreachable_bambu(printer_type: PrinterType, status: PrinterStatus) -> bo
     )
 
 
-def printer_identifier(entry: PrinternizerConfigEntry, printer_id: str) -> str:
-    """Return the device identifier of a printer."""
-    return f"{entry.entry_id}_{printer_id}"
-
-
-def printer_device_info(
-    entry: PrinternizerConfigEntry, printer: Printer, hub_device_id: str
-) -> DeviceInfo:
-    """Describe a printer's device, attached to the hub."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, printer_identifier(entry, printer.id))},
-        name=printer.name,
-        manufacturer=MANUFACTURERS.get(printer.printer_type),
-        via_device_id=hub_device_id,
-    )
-
-
-class FleetCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
-    """Lists the server's printers."""
+class PrinterListCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
+    """Lists the server's printers; the fleet decides when."""
 
     def __init__(
         self,
@@ -139,15 +117,12 @@ class FleetCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
         entry: PrinternizerConfigEntry,
         client: PrinternizerClient,
     ) -> None:
-        """Initialise the coordinator."""
-        super().__init__(
-            hass, entry, client, name="printers", update_interval=FLEET_SCAN_INTERVAL
-        )
+        """Initialise the coordinator (it has no schedule of its own)."""
+        super().__init__(hass, entry, client, name="printers", update_interval=None)
 
     @override
     async def _async_update_data(self) -> dict[str, Printer]:
         """Fetch every printer (all pages)."""
-        self._raise_while_server_unreachable()
         try:
             printers = await self.client.printers()
         except PrinternizerError as err:
@@ -156,7 +131,13 @@ class FleetCoordinator(PrinternizerCoordinator[dict[str, Printer]]):
 
 
 class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
-    """Keeps one printer's status: polled, and updated at once by pushes."""
+    """Keeps one printer's status: polled by the fleet, updated at once by pushes.
+
+    Printers come and go with the server's printer list, so the fleet owns their
+    coordinators: they are not tied to the config entry, which would otherwise
+    keep an unload callback for every printer it ever saw. An authentication
+    failure here does not start reauthentication; the health check does.
+    """
 
     def __init__(
         self,
@@ -164,9 +145,6 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
         entry: PrinternizerConfigEntry,
         fleet: PrinterFleet,
         printer: Printer,
-        *,
-        update_interval: timedelta,
-        first_delay: float,
     ) -> None:
         """Initialise the coordinator with the printer's entry in the list."""
         super().__init__(
@@ -174,15 +152,14 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
             entry,
             fleet.client,
             name=f"printer {printer.name}",
-            update_interval=update_interval,
+            update_interval=None,
+            owned_by_entry=False,
         )
         self.fleet = fleet
         self.printer = printer
         self.printer_id = printer.id
-        self._first_delay: float | None = first_delay
-        self._next_refresh: float | None = None
         self.data = status_from_printer(printer)
-        self.last_update_success_time = dt_util.utcnow()
+        self._on_remove: list[CALLBACK_TYPE] = []
 
     @property
     def status(self) -> PrinterStatus:
@@ -204,11 +181,10 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
     @override
     async def _async_update_data(self) -> PrinterStatus:
         """Fetch the printer's status; a 404 means the printer was removed."""
-        self._raise_while_server_unreachable()
         try:
             return await self.client.printer_status(self.printer_id)
         except PrinternizerNotFoundError as err:
-            self.fleet.async_request_fleet_refresh()
+            self.fleet.async_request_list_refresh()
             raise update_failed_from(err) from err
         except PrinternizerError as err:
             raise update_failed_from(err) from err
@@ -217,75 +193,57 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
     def async_handle_event(self, event: PrinterStatusEvent) -> None:
         """Take a push: merge it into the polled status.
 
-        A push lacks the remaining time, so it leaves the poll schedule alone: the
-        safety refresh still brings the remaining time every 5 minutes. Nor does
-        it change availability: a printer whose status poll fails stays unavailable
-        until a poll succeeds, so an outage is logged once and its end once.
+        A push lacks the remaining time, so it leaves the poll schedule alone. A
+        printer whose last poll failed is available again with the push's status.
         """
-        self.data = self.data.merged_with(event)
+        status = self.data.merged_with(event)
         if self.last_update_success:
-            self.last_update_success_time = dt_util.utcnow()
+            self.data = status
+            self.async_update_listeners()
+            return
+        LOGGER.info("%s is available again: the server pushed its status", self.name)
+        self.async_set_updated_data(status)
+
+    @callback
+    def async_rezone(self, zone: tzinfo) -> None:
+        """Read the status's naive server times in the server's zone, now known."""
+        data = self.data
+        self.data = replace(
+            data,
+            timestamp=rezone(data.timestamp, zone),
+            remaining_time_at=rezone(data.remaining_time_at, zone),
+        )
         self.async_update_listeners()
 
     @callback
-    def async_set_polling(
-        self, interval: timedelta, first_delay: float | None = None
-    ) -> None:
-        """Change the poll interval; with `first_delay`, bring the next poll forward.
+    def async_on_remove(self, func: CALLBACK_TYPE) -> None:
+        """Call `func` when the printer leaves the fleet or the entry unloads."""
+        self._on_remove.append(func)
 
-        A poll already due sooner stays as it is, so a stream that keeps dropping
-        cannot push any printer's poll back for ever.
-        """
-        self.update_interval = interval
-        if first_delay is None:
-            return
-        pending = self._unsub_refresh is not None
-        if (
-            pending
-            and self._next_refresh is not None
-            and self._next_refresh <= self.hass.loop.time() + first_delay
-        ):
-            return
-        self._first_delay = first_delay
-        if pending:
-            self._schedule_refresh()
-
-    @callback
-    @override
-    def _schedule_refresh(self) -> None:
-        """Schedule the next poll, once after `first_delay` when one is set."""
-        interval = self._update_interval_seconds
-        if interval is None:
-            return
-        delay = interval if self._first_delay is None else self._first_delay
-        self._first_delay = None
-        self._update_interval_seconds = delay
-        try:
-            super()._schedule_refresh()
-        finally:
-            self._update_interval_seconds = interval
-        self._next_refresh = self.hass.loop.time() + delay
+    async def async_remove(self) -> None:
+        """Drop everything kept for this printer, then stop the coordinator."""
+        while self._on_remove:
+            self._on_remove.pop()()
+        await self.async_shutdown()
 
 
 type PrinterListener = Callable[[list[PrinterCoordinator]], None]
 
 
 class PrinterFleet:
-    """Everything one entry owns for its printers: coordinators and the stream."""
+    """Everything one entry owns for its printers: coordinators, polls, the stream."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: PrinternizerConfigEntry,
         client: PrinternizerClient,
-        hub_device_id: str,
     ) -> None:
         """Create the fleet; nothing runs before `async_setup`."""
         self.hass = hass
-        self.hub_device_id = hub_device_id
         self.entry = entry
         self.client = client
-        self.coordinator = FleetCoordinator(hass, entry, client)
+        self.list = PrinterListCoordinator(hass, entry, client)
         self.printers: dict[str, PrinterCoordinator] = {}
         self.stream: EventStream = client.event_stream(
             on_event=self._on_event,
@@ -295,7 +253,14 @@ class PrinterFleet:
         self._listeners: list[PrinterListener] = []
         self._connects = 0
         self._pushing = False
-        self._server_unreachable = False
+        self._server_available = True
+        self._stale_devices_removed = False
+        # The polls in turn: the next printer to poll is on the left.
+        self._turns: deque[str] = deque()
+        self._polls: dict[str, asyncio.Task[None]] = {}
+        self._next_tick: float | None = None
+        self._cancel_tick: CALLBACK_TYPE | None = None
+        self._stopped = False
 
     @property
     def stream_connected(self) -> bool:
@@ -308,15 +273,20 @@ class PrinterFleet:
         return self._pushing
 
     @property
-    def poll_interval(self) -> timedelta:
-        """Return the poll interval each printer uses now."""
-        return self._poll_interval_for(len(self.printers))
+    def server_available(self) -> bool:
+        """Return whether the server answers its health check."""
+        return self._server_available
 
-    def _poll_interval_for(self, count: int) -> timedelta:
-        """Return the poll interval for a fleet of `count` printers."""
+    @property
+    def poll_interval(self) -> timedelta:
+        """Return how often each printer is polled now."""
         if self._pushing:
             return PUSH_SAFETY_INTERVAL
-        return printer_poll_interval(count)
+        return printer_poll_interval(len(self.printers))
+
+    def _tick_period(self) -> float:
+        """Return the seconds between two polls of the fleet."""
+        return self.poll_interval.total_seconds() / max(len(self.printers), 1)
 
     async def async_setup(self) -> None:
         """List the printers once; a failure is logged and retried on schedule.
@@ -324,32 +294,37 @@ class PrinterFleet:
         Only the health check may hold setup up: a printer list that does not come
         within a few seconds comes later, and its printers with it.
         """
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self._sync))
-        self.entry.async_on_unload(
-            self.entry.runtime_data.health.async_add_listener(self._on_health)
-        )
+        health = self.entry.runtime_data.health
+        self._server_available = health.last_update_success
+        self.entry.async_on_unload(self.list.async_add_listener(self._sync))
+        self.entry.async_on_unload(health.async_add_listener(self._on_health))
         try:
-            async with asyncio.timeout(FLEET_SETUP_TIMEOUT):
-                await self.coordinator.async_refresh()
+            async with asyncio.timeout(LIST_SETUP_TIMEOUT):
+                await self.list.async_refresh()
         except TimeoutError:
             LOGGER.debug("The printer list is slow; its printers will follow")
 
     @callback
-    def async_start_stream(self) -> None:
-        """Start the event stream in the background; it never blocks setup.
+    def async_start(self) -> None:
+        """Start polling and the event stream; neither blocks setup.
 
-        The stream's task is not one of Home Assistant's background tasks, which
-        `async_block_till_done` would wait for forever; the fleet stops it on unload
-        and when Home Assistant stops.
+        The stream runs as a background task of the entry: Home Assistant cancels
+        it on unload and on shutdown, and does not wait for it at start-up.
         """
-        self.stream.set_printers(self.printers)
-        self.stream.start()
-
-        async def _stop(_: Event) -> None:
-            await self.stream.close()
-
         self.entry.async_on_unload(
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
+            async_track_time_interval(
+                self.hass,
+                self._refresh_list,
+                LIST_SCAN_INTERVAL,
+                name=f"{DOMAIN} printer list",
+            )
+        )
+        self._schedule_tick(self._tick_period())
+        self.stream.set_printers(self.printers)
+        self.stream.start(
+            lambda coro: self.entry.async_create_background_task(
+                self.hass, coro, f"{DOMAIN} event stream"
+            )
         )
 
     @callback
@@ -361,41 +336,140 @@ class PrinterFleet:
         self.entry.async_on_unload(lambda: self._listeners.remove(listener))
 
     @callback
-    def async_request_fleet_refresh(self) -> None:
+    def async_request_list_refresh(self) -> None:
         """List the printers again soon (debounced)."""
         self.entry.async_create_background_task(
             self.hass,
-            self.coordinator.async_request_refresh(),
+            self.list.async_request_refresh(),
             name=f"{DOMAIN} printer list refresh",
         )
 
+    @callback
+    def async_rezone(self, zone: tzinfo) -> None:
+        """Re-read every printer's times in the server's zone, now known."""
+        for coordinator in self.printers.values():
+            coordinator.async_rezone(zone)
+
     def coordinators(self) -> dict[str, DataUpdateCoordinator[Any]]:
         """Every coordinator of the fleet, by a name for diagnostics."""
-        named: dict[str, DataUpdateCoordinator[Any]] = {"printers": self.coordinator}
+        named: dict[str, DataUpdateCoordinator[Any]] = {"printers": self.list}
         for printer_id, coordinator in self.printers.items():
             named[f"printer {printer_id}"] = coordinator
         return named
 
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the state of polls and the event stream."""
+        return {
+            "poll_interval": self.poll_interval.total_seconds(),
+            "polls_in_flight": len(self._polls),
+            "event_stream": {
+                "connected": self.stream.connected,
+                "pushing": self._pushing,
+                "subscribed_printers": len(self.stream.printer_ids),
+                "stats": self.stream.stats.as_dict(),
+            },
+        }
+
     def shutdown_steps(self) -> list[ShutdownStep]:
-        """Return what to stop on unload: the stream, the list, all printers."""
+        """Return what to stop on unload: the stream and the printers' polls."""
         return [
             ShutdownStep("event stream", self.stream.close, SHUTDOWN_TIMEOUT_DEFAULT),
-            ShutdownStep(
-                "printer list coordinator",
-                self.coordinator.async_shutdown,
-                SHUTDOWN_TIMEOUT_DEFAULT,
-            ),
-            ShutdownStep(
-                "printer coordinators",
-                self._shutdown_printers,
-                SHUTDOWN_TIMEOUT_PRINTERS,
-            ),
+            ShutdownStep("printers", self._async_stop, SHUTDOWN_TIMEOUT_PRINTERS),
         ]
 
-    async def _shutdown_printers(self) -> None:
+    async def _async_stop(self) -> None:
+        """Stop polling, wait for polls in flight, then stop every printer."""
+        self._stopped = True
+        self._cancel_next_tick()
+        if self._polls:
+            await asyncio.wait(list(self._polls.values()))
         await asyncio.gather(
-            *(coordinator.async_shutdown() for coordinator in self.printers.values())
+            *(coordinator.async_remove() for coordinator in self.printers.values())
         )
+
+    # ------------------------------------------------------------------
+    # Polling
+
+    @callback
+    def _cancel_next_tick(self) -> None:
+        if self._cancel_tick is not None:
+            self._cancel_tick()
+            self._cancel_tick = None
+        self._next_tick = None
+
+    @callback
+    def _schedule_tick(self, delay: float) -> None:
+        """Poll the next printer in `delay` seconds."""
+        if self._stopped:
+            return
+        self._cancel_next_tick()
+        self._next_tick = self.hass.loop.time() + delay
+        self._cancel_tick = async_call_later(self.hass, delay, self._tick)
+
+    @callback
+    def _poll_within(self, delay: float) -> None:
+        """Bring the next poll forward to `delay` seconds from now at the latest.
+
+        A poll already due sooner stays as it is, so a stream that keeps dropping
+        cannot push the polls back for ever.
+        """
+        if self._next_tick is not None and self._next_tick <= (
+            self.hass.loop.time() + delay
+        ):
+            return
+        self._schedule_tick(delay)
+
+    @callback
+    def _tick(self, _now: datetime) -> None:
+        """Poll the printer whose turn it is, then wait for the next turn.
+
+        The turns keep their pace when a tick runs late: the next one is due one
+        period after this one was. A tick a whole period late also takes the next
+        turn at once, but never more than that: no burst after a pause.
+        """
+        now = self.hass.loop.time()
+        due = self._next_tick if self._next_tick is not None else now
+        self._cancel_tick = None
+        self._next_tick = None
+        self._poll_next()
+        period = self._tick_period()
+        next_due = due + period
+        if next_due <= now:
+            self._poll_next()
+            next_due = now + period
+        self._schedule_tick(next_due - now)
+
+    @callback
+    def _poll_next(self) -> None:
+        """Poll the printer whose turn it is, while the server answers."""
+        if self._server_available and self._turns:
+            printer_id = self._turns[0]
+            self._turns.rotate(-1)
+            self._poll(printer_id)
+
+    @callback
+    def _poll(self, printer_id: str) -> None:
+        """Refresh one printer in the background, unless its last poll still runs."""
+        if printer_id in self._polls:
+            return
+        coordinator = self.printers[printer_id]
+        task = self.entry.async_create_background_task(
+            self.hass,
+            coordinator.async_refresh(),
+            f"{DOMAIN} poll {coordinator.printer.name}",
+        )
+        if task.done():
+            return
+        self._polls[printer_id] = task
+        task.add_done_callback(lambda _: self._polls.pop(printer_id, None))
+
+    @callback
+    def _refresh_list(self, _now: datetime) -> None:
+        """List the printers, unless the health check finds the server down."""
+        if self._server_available:
+            self.entry.async_create_background_task(
+                self.hass, self.list.async_refresh(), f"{DOMAIN} printer list refresh"
+            )
 
     # ------------------------------------------------------------------
     # The printer list
@@ -403,12 +477,14 @@ class PrinterFleet:
     @callback
     def _sync(self) -> None:
         """Follow the printer list: add, remove and rename printers."""
-        if not self.coordinator.last_update_success:
+        if not self.list.last_update_success:
             return
-        listed = self.coordinator.data
+        listed = self.list.data
+        if not self._stale_devices_removed:
+            self._stale_devices_removed = True
+            self._remove_stale_devices(listed)
         for printer_id in [pid for pid in self.printers if pid not in listed]:
             self._remove(printer_id)
-        new_printers = [p for pid, p in listed.items() if pid not in self.printers]
         registry = dr.async_get(self.hass)
         for printer_id, coordinator in self.printers.items():
             printer = listed[printer_id]
@@ -420,51 +496,74 @@ class PrinterFleet:
             ):
                 registry.async_update_device(device.id, name=printer.name)
             coordinator.printer = printer
-        if not new_printers:
+        created = [
+            self._add(printer)
+            for printer_id, printer in listed.items()
+            if printer_id not in self.printers
+        ]
+        if not created:
             return
-        total = len(listed)
-        interval = self._poll_interval_for(total)
-        created: list[PrinterCoordinator] = []
-        for printer in new_printers:
-            position = len(self.printers) % total
-            coordinator = PrinterCoordinator(
-                self.hass,
-                self.entry,
-                self,
-                printer,
-                update_interval=interval,
-                first_delay=interval.total_seconds() * (position + 1) / total,
-            )
-            self.printers[printer.id] = coordinator
-            created.append(coordinator)
-        if not self._pushing:
-            for coordinator in self.printers.values():
-                coordinator.async_set_polling(interval)
         self.stream.set_printers(self.printers)
+        self._poll_within(self._tick_period())
         for listener in list(self._listeners):
             listener(created)
+
+    @callback
+    def _add(self, printer: Printer) -> PrinterCoordinator:
+        coordinator = PrinterCoordinator(self.hass, self.entry, self, printer)
+        self.printers[printer.id] = coordinator
+        self._turns.append(printer.id)
+        return coordinator
 
     @callback
     def _remove(self, printer_id: str) -> None:
         """Forget a printer the server no longer lists, and its device."""
         coordinator = self.printers.pop(printer_id)
+        self._turns.remove(printer_id)
         LOGGER.info("Printer %s was removed from the server", coordinator.printer.name)
         self.entry.async_create_background_task(
             self.hass,
-            coordinator.async_shutdown(),
-            name=f"{DOMAIN} printer {printer_id} shutdown",
+            coordinator.async_remove(),
+            name=f"{DOMAIN} printer {printer_id} removal",
         )
         registry = dr.async_get(self.hass)
         if device := registry.async_get_device_by_identifier(
             (DOMAIN, printer_identifier(self.entry, printer_id)), self.entry.entry_id
         ):
-            registry.async_update_device(
-                device.id, remove_config_entry_id=self.entry.entry_id
-            )
+            registry.async_remove_device(device.id)
         self.stream.set_printers(self.printers)
 
+    @callback
+    def _remove_stale_devices(self, listed: dict[str, Printer]) -> None:
+        """Remove the devices of printers deleted while Home Assistant was off."""
+        keep = {(DOMAIN, hub_identifier(self.entry))} | {
+            (DOMAIN, printer_identifier(self.entry, printer_id))
+            for printer_id in listed
+        }
+        registry = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
+            if not device.identifiers & keep:
+                LOGGER.info(
+                    "Removing the device %s: the server no longer has it", device.name
+                )
+                registry.async_remove_device(device.id)
+
     # ------------------------------------------------------------------
-    # The event stream (its callbacks run on the event loop)
+    # Health and the event stream (stream callbacks run on the event loop)
+
+    @callback
+    def _on_health(self) -> None:
+        """Follow the health check: printers are unavailable while it fails."""
+        available = self.entry.runtime_data.health.last_update_success
+        if available == self._server_available:
+            return
+        self._server_available = available
+        if available:
+            LOGGER.debug("The server answers again; listing and polling its printers")
+            self.async_request_list_refresh()
+            self._poll_within(self._tick_period())
+        for coordinator in self.printers.values():
+            coordinator.async_update_listeners()
 
     def _on_event(self, event: PrinterStatusEvent) -> None:
         if not self._pushing:
@@ -472,110 +571,20 @@ class PrinterFleet:
             # connecting must not slow polling down.
             self._pushing = True
             LOGGER.debug("Event stream delivers pushes; printer polling slows down")
-            for printer in self.printers.values():
-                printer.async_set_polling(PUSH_SAFETY_INTERVAL)
         if (coordinator := self.printers.get(event.printer_id)) is not None:
             coordinator.async_handle_event(event)
-
-    @callback
-    def _on_health(self) -> None:
-        """Poll the printers again soon once the server accepts connections again."""
-        unreachable = self.entry.runtime_data.health.server_unreachable
-        if self._server_unreachable and not unreachable:
-            LOGGER.debug("The server is reachable again; polling its printers")
-            self.async_request_fleet_refresh()
-            self._spread_polls()
-        self._server_unreachable = unreachable
 
     def _on_connect(self) -> None:
         self._connects += 1
         if self._connects > 1:
-            # Printers may have come and gone while the stream was down.
-            self.async_request_fleet_refresh()
+            # Printers may have come and gone while the stream was down, and the
+            # server may have restarted.
+            self.async_request_list_refresh()
+            self.entry.runtime_data.server_restarted()
 
     def _on_disconnect(self) -> None:
         if not self._pushing:
             return
         self._pushing = False
         LOGGER.debug("Event stream disconnected; printer polling resumes")
-        self._spread_polls()
-
-    def _spread_polls(self) -> None:
-        """Poll every printer within one interval, spread evenly across it."""
-        interval = printer_poll_interval(len(self.printers))
-        for position, coordinator in enumerate(self.printers.values()):
-            coordinator.async_set_polling(
-                interval, interval.total_seconds() * (position + 1) / len(self.printers)
-            )
-
-
-class PrinterEntity(CoordinatorEntity[PrinterCoordinator]):
-    """An entity on a printer's device."""
-
-    _attr_has_entity_name = True
-
-    def __init__(
-        self, coordinator: PrinterCoordinator, description: EntityDescription
-    ) -> None:
-        """Initialise the entity."""
-        super().__init__(coordinator)
-        entry = coordinator.config_entry
-        self.entity_description = description
-        self._attr_unique_id = (
-            f"{printer_identifier(entry, coordinator.printer_id)}_{description.key}"
-        )
-        self._attr_device_info = printer_device_info(
-            entry, coordinator.printer, coordinator.fleet.hub_device_id
-        )
-
-
-@callback
-def async_track_printers(
-    entry: PrinternizerConfigEntry,
-    create: Callable[[PrinterCoordinator], Iterable[Entity]],
-    add: Callable[[Iterable[Entity]], None],
-) -> None:
-    """Add entities for every printer, now and as printers appear."""
-    fleet = entry.runtime_data.printers
-    if fleet is None:
-        return
-
-    @callback
-    def _add(coordinators: list[PrinterCoordinator]) -> None:
-        add([entity for coordinator in coordinators for entity in create(coordinator)])
-
-    fleet.async_add_listener(_add)
-
-
-@callback
-def async_track_optional(
-    entry: PrinternizerConfigEntry,
-    coordinator: PrinterCoordinator,
-    exists: Callable[[PrinterStatus], bool],
-    create: Callable[[], Entity],
-    add: Callable[[Iterable[Entity]], None],
-) -> None:
-    """Add an entity once its printer first reports what it shows."""
-    unsub: CALLBACK_TYPE | None = None
-
-    @callback
-    def _check() -> None:
-        nonlocal unsub
-        if not exists(coordinator.data):
-            return
-        if unsub is not None:
-            unsub()
-            unsub = None
-        add([create()])
-
-    if exists(coordinator.data):
-        add([create()])
-        return
-    unsub = coordinator.async_add_listener(_check)
-
-    @callback
-    def _stop() -> None:
-        if unsub is not None:
-            unsub()
-
-    entry.async_on_unload(_stop)
+        self._poll_within(self._tick_period())

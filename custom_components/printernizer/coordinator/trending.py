@@ -11,25 +11,24 @@ client's own retries within one call) the next attempt waits
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 import random
-from typing import Any, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from ..api import (
     PrinternizerClient,
     PrinternizerError,
     PrinternizerNotFoundError,
     TrendingStatistics,
 )
-from .const import DOMAIN, LOGGER
-from .coordinator import (
-    PrinternizerConfigEntry,
-    PrinternizerCoordinator,
-    update_failed_from,
-)
+from ..const import DOMAIN, LOGGER
+from .base import PrinternizerCoordinator, update_failed_from
+
+if TYPE_CHECKING:
+    from . import PrinternizerConfigEntry
 
 TRENDING_SCAN_INTERVAL: Final = timedelta(minutes=15)
 TRENDING_ABSENT_INTERVAL: Final = timedelta(hours=6)
@@ -86,12 +85,20 @@ class TrendingCoordinator(PrinternizerCoordinator[TrendingStatistics | None]):
     @callback
     def async_start(self) -> None:
         """Start polling in the background, with or without entities."""
-        entry = self.config_entry
+        entry = self.entry
         # Keeps the schedule running while the feature is absent and no entity listens.
         entry.async_on_unload(self.async_add_listener(lambda: None))
         entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{DOMAIN} trending first refresh"
         )
+
+    @callback
+    def async_rezone(self, _zone: tzinfo) -> None:
+        """Read the statistics again: their times were read in another zone."""
+        if self.data is not None:
+            self.entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} trending refresh"
+            )
 
     def _schedule_next(self, interval: timedelta) -> None:
         self.update_interval = interval

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Final, override
+from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.core import HomeAssistant, callback
 
-from .api import PrinternizerClient, PrinternizerError, UpdateCheck
-from .const import DOMAIN, LOGGER
-from .coordinator import (
-    PrinternizerConfigEntry,
-    PrinternizerCoordinator,
-    update_failed_from,
-)
+from ..api import PrinternizerClient, PrinternizerError, UpdateCheck
+from ..const import DOMAIN, LOGGER
+from .base import PrinternizerCoordinator, update_failed_from
+
+if TYPE_CHECKING:
+    from . import PrinternizerConfigEntry
 
 UPDATE_SCAN_INTERVAL: Final = timedelta(hours=12)
 UPDATE_RETRY_INTERVAL: Final = timedelta(minutes=30)
@@ -47,7 +46,7 @@ class ServerUpdateCoordinator(PrinternizerCoordinator[UpdateCheck]):
     @callback
     def async_start(self) -> None:
         """Run the first check in the background; setup never waits for GitHub."""
-        self.config_entry.async_create_background_task(
+        self.entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{DOMAIN} first update check"
         )
 

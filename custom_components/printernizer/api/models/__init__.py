@@ -19,6 +19,7 @@ camera status, snapshots), ``statistics`` (trending, analytics, materials),
 """
 
 from ._fields import parse_timestamp
+from .camera import CameraStatus, Image, Snapshot, SnapshotTrigger
 from .health import (
     DatabaseHealth,
     HealthStatus,
@@ -27,6 +28,7 @@ from .health import (
     ServiceStatus,
     is_printernizer_health,
 )
+from .library import PRINTABLE_FILE_TYPES, LibraryFile
 from .printers import (
     Filament,
     Printer,
@@ -38,13 +40,29 @@ from .printers import (
     PrinterType,
     Temperature,
 )
-from .statistics import TrendingPerformance, TrendingStatistics
-from .system import SystemInfo, UpdateCheck, parse_version
+from .statistics import (
+    AnalyticsSummary,
+    LowStockSpool,
+    MaterialGroup,
+    MaterialStats,
+    TrendingPerformance,
+    TrendingStatistics,
+)
+from .system import ApplicationSettings, SystemInfo, UpdateCheck, parse_version
 
 __all__ = [
+    "PRINTABLE_FILE_TYPES",
+    "AnalyticsSummary",
+    "ApplicationSettings",
+    "CameraStatus",
     "DatabaseHealth",
     "Filament",
     "HealthStatus",
+    "Image",
+    "LibraryFile",
+    "LowStockSpool",
+    "MaterialGroup",
+    "MaterialStats",
     "Printer",
     "PrinterJob",
     "PrinterState",
@@ -55,6 +73,8 @@ __all__ = [
     "ServerHealth",
     "ServiceHealth",
     "ServiceStatus",
+    "Snapshot",
+    "SnapshotTrigger",
     "SystemInfo",
     "Temperature",
     "TrendingPerformance",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
+import math
+import re
 from typing import Any, Self
 
 # Relative, so that the package works wherever it is mounted; the models
@@ -21,7 +23,9 @@ __all__ = [
     "LenientEnum",
     "PrinternizerResponseError",
     "as_object",
+    "opt_array",
     "opt_bool",
+    "opt_decimal",
     "opt_enum",
     "opt_float",
     "opt_int",
@@ -29,10 +33,14 @@ __all__ = [
     "opt_str",
     "opt_timestamp",
     "parse_timestamp",
+    "req_int",
     "req_str",
     "type_name",
+    "without_userinfo",
     "wrong",
 ]
+
+_USERINFO_RE = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 class LenientEnum(StrEnum):
@@ -74,6 +82,16 @@ def opt_object(data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any
     if value is None:
         return {}
     return as_object(value, f"{path}.{key}")
+
+
+def opt_array(data: Mapping[str, Any], key: str, path: str) -> list[Any]:
+    """Return an array field, or an empty list when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise wrong(f"{path}.{key}", "array", value)
+    return value
 
 
 def req_str(data: Mapping[str, Any], key: str, path: str) -> str:
@@ -128,6 +146,29 @@ def opt_int(data: Mapping[str, Any], key: str, path: str) -> int | None:
     return int(value)
 
 
+def req_int(data: Mapping[str, Any], key: str, path: str) -> int:
+    """Return a required integer field."""
+    value = opt_int(data, key, path)
+    if value is None:
+        raise PrinternizerResponseError(f"{path}.{key}: missing")
+    return value
+
+
+def opt_decimal(data: Mapping[str, Any], key: str, path: str) -> float | None:
+    """Read a number the server may send as a decimal string (``"12.50"``).
+
+    A string that is not a finite number gives None; other types raise.
+    """
+    value = data.get(key)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return opt_float(data, key, path)
+
+
 def opt_enum[E: LenientEnum](
     data: Mapping[str, Any], key: str, path: str, enum: type[E]
 ) -> E:
@@ -165,3 +206,10 @@ def opt_timestamp(
         return parse_timestamp(value, tz)
     except TypeError:
         raise wrong(f"{path}.{key}", "timestamp", value) from None
+
+
+def without_userinfo(text: str | None) -> str | None:
+    """Remove ``user:password@`` from every URL in ``text``."""
+    if text is None:
+        return None
+    return _USERINFO_RE.sub("", text)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import re
 from typing import Self
 
-from ._fields import as_object, opt_bool, opt_float, opt_str
+from ._fields import as_object, opt_bool, opt_float, opt_int, opt_str
 
 _VERSION_RE = re.compile(r"\s*v?(\d+)\.(\d+)\.(\d+)")
 
@@ -77,4 +77,35 @@ class SystemInfo:
             timezone=opt_str(obj, "timezone", path),
             database_size_mb=opt_float(obj, "database_size_mb", path),
             uptime_seconds=None if uptime is None else int(uptime),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationSettings:
+    """The parts of ``GET /api/v1/settings/application`` worth showing.
+
+    ``currency`` is what the server's costs are in (e.g. ``EUR``),
+    ``vat_rate`` a percentage and ``monitoring_interval`` the seconds
+    between printer polls. Paths, host and port are not kept.
+    """
+
+    currency: str | None
+    timezone: str | None
+    vat_rate: float | None
+    monitoring_interval: int | None
+    library_enabled: bool | None
+    timelapse_enabled: bool | None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Parse an application settings body."""
+        path = "application_settings"
+        obj = as_object(data, path)
+        return cls(
+            currency=opt_str(obj, "currency", path),
+            timezone=opt_str(obj, "timezone", path),
+            vat_rate=opt_float(obj, "vat_rate", path),
+            monitoring_interval=opt_int(obj, "monitoring_interval", path),
+            library_enabled=opt_bool(obj, "library_enabled", path),
+            timelapse_enabled=opt_bool(obj, "timelapse_enabled", path),
         )

@@ -787,6 +787,15 @@ def test_try_take_leaves_the_reserve() -> None:
     assert budget.try_take(0.0, reserve=2) == pytest.approx(3.0)
 
 
+def test_try_take_caps_a_reserve_the_bucket_cannot_hold() -> None:
+    budget = RequestBudget(per_minute=60, burst=2)
+
+    assert budget.try_take(0.0, reserve=5) == 0.0
+    # Reserve 1 (burst - 1): the second token must wait for one more.
+    assert budget.try_take(0.0, reserve=5) == pytest.approx(1.0)
+    assert budget.try_take(1.0, reserve=5) == 0.0
+
+
 def test_try_take_does_not_overtake_waiting_callers() -> None:
     budget = RequestBudget(per_minute=60, burst=1)
     budget.reserve(0.0, deadline=10.0)

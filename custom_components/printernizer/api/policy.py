@@ -118,10 +118,11 @@ class RequestBudget:
         the result is the number of seconds until it could be; a caller
         that must not wait (a print command, a camera frame) refuses the
         request instead. Tokens reserved by waiting callers count as spent,
-        so this never overtakes them.
+        so this never overtakes them. A reserve is capped at ``burst - 1``:
+        one the bucket cannot hold would refuse for ever.
         """
         self._refill(now)
-        missing = 1.0 + reserve - self._tokens
+        missing = 1.0 + min(reserve, self.burst - 1) - self._tokens
         if missing <= _ROUNDING:
             self._tokens -= 1.0
             return 0.0

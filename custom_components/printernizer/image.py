@@ -33,9 +33,7 @@ async def async_setup_entry(
 
 
 class JobThumbnail(PrinterEntity, ImageEntity):
-    """The current job's thumbnail, fetched once per job."""
-
-    _attr_content_type = "image/png"
+    """The current job's thumbnail, fetched once per job, in the server's format."""
 
     def __init__(self, hass: HomeAssistant, coordinator: PrinterCoordinator) -> None:
         """Initialise the image."""
@@ -70,5 +68,8 @@ class JobThumbnail(PrinterEntity, ImageEntity):
             except PrinternizerError as err:
                 LOGGER.debug("No thumbnail for %s: %s", job, err)
                 return None
-            self._cached_job, self._cached = job, image
+            self._cached_job = job
+            self._cached = image.content if image is not None else None
+            if image is not None:
+                self._attr_content_type = image.content_type
         return self._cached

@@ -7,7 +7,8 @@ repository (``../shared/printernizer-api``) and answers anything a test sets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
@@ -24,6 +25,7 @@ CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "printernizer
 
 PRUSA_ID = "825f54eb-66d1-4902-97f2-eb8be782dc2b"
 BAMBU_ID = "d274c935-84d0-4cf4-a7e6-ad7c866648cf"
+UNKNOWN_CHECKSUM = "0" * 64
 # Credentials of the captured printers (printers.json): must never leak.
 SECRETS = ("testapikey123", "12345678")
 
@@ -57,6 +59,8 @@ class Reply:
     advance: float = 0.0
     #: Never answer (until the client gives up or the test ends).
     hang: bool = False
+    #: Stream this many bytes of body in 64 KiB chunks, without a length.
+    stream: int = 0
 
     def payload(self) -> bytes:
         """Return the body as bytes (JSON-encoding anything but str/bytes)."""
@@ -94,6 +98,29 @@ DEFAULT_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/printers/does-not-exist"): "printer_not_found.json",
     ("GET", "/api/v1/printers/does-not-exist/status"): "printer_status_not_found.json",
     ("GET", "/api/v1/trending/statistics"): "trending_statistics.json",
+    ("GET", "/api/v1/analytics/summary"): "analytics_summary.json",
+    ("GET", "/api/v1/materials/stats"): "materials_stats.json",
+    ("GET", "/api/v1/settings/application"): "settings_application.json",
+    ("GET", "/api/v1/library/files"): "library_files_empty.json",
+    ("GET", "/api/v1/library/statistics"): "library_statistics.json",
+    ("POST", f"/api/v1/library/files/{UNKNOWN_CHECKSUM}/print"): (
+        "library_print_unknown_file_404.json"
+    ),
+    ("GET", f"/api/v1/printers/{PRUSA_ID}/camera/status"): "camera_status_prusa.json",
+    ("GET", f"/api/v1/printers/{BAMBU_ID}/camera/status"): "camera_status_bambu.json",
+    ("GET", f"/api/v1/printers/{BAMBU_ID}/camera/preview"): (
+        "camera_preview_no_frame_503.json"
+    ),
+    ("GET", f"/api/v1/printers/{PRUSA_ID}/camera/preview"): (
+        "camera_preview_no_camera_400.json"
+    ),
+    ("GET", f"/api/v1/printers/{BAMBU_ID}/camera/stream"): (
+        "camera_stream_unavailable_503.json"
+    ),
+    ("POST", f"/api/v1/printers/{BAMBU_ID}/camera/snapshot"): (
+        "camera_snapshot_no_frame.json"
+    ),
+    ("GET", f"/api/v1/printers/{BAMBU_ID}/snapshots"): "snapshots_empty.json",
 }
 
 
@@ -136,6 +163,11 @@ class Seen:
     query: dict[str, str]
     headers: dict[str, str]
     at: float
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """Return the request body, decoded."""
+        return json.loads(self.body)
 
 
 class TokenBucket:
@@ -171,6 +203,8 @@ class FakeServer:
         self.clock = clock
         self.prefix = ""
         self.requests: list[Seen] = []
+        #: Body bytes written by streamed replies.
+        self.streamed = 0
         self.limiter: TokenBucket | None = None
         #: Called with each request's path before it is answered.
         self.hook: Callable[[str], None] | None = None
@@ -200,11 +234,11 @@ class FakeServer:
         """Return the requests received for one path."""
         return [r for r in self.requests if r.path == path and r.method == method]
 
-    async def start(self) -> None:
-        """Start listening on 127.0.0.1."""
+    async def start(self, port: int | None = None) -> None:
+        """Start listening on 127.0.0.1 (on ``port`` if given)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self.server = TestServer(app, host="127.0.0.1")
+        self.server = TestServer(app, host="127.0.0.1", port=port)
         await self.server.start_server(access_log=None)
 
     async def close(self) -> None:
@@ -239,6 +273,7 @@ class FakeServer:
                 dict(request.query),
                 dict(request.headers),
                 self.clock(),
+                await request.read(),
             )
         )
         if (
@@ -253,10 +288,31 @@ class FakeServer:
         self.clock.advance(reply.advance)
         if reply.hang:
             await self._release.wait()
+        if reply.stream:
+            return await self._stream(request, reply)
         return self._respond(reply)
+
+    async def _stream(self, request: web.Request, reply: Reply) -> web.StreamResponse:
+        response = web.StreamResponse(status=reply.status)
+        response.content_type = reply.content_type
+        await response.prepare(request)
+        chunk = b"\0" * 65536
+        try:
+            while self.streamed < reply.stream:
+                await response.write(chunk)
+                self.streamed += len(chunk)
+        except ConnectionError:
+            return response
+        await response.write_eof()
+        return response
 
     @staticmethod
     def _respond(reply: Reply) -> web.Response:
+        if any(key.lower() == "content-type" for key in reply.headers):
+            # Sent exactly as given (aiohttp would refuse both).
+            return web.Response(
+                status=reply.status, body=reply.payload(), headers=reply.headers
+            )
         return web.Response(
             status=reply.status,
             body=reply.payload(),
@@ -363,6 +419,37 @@ async def session(socket_enabled: None) -> AsyncGenerator[aiohttp.ClientSession]
     """A plain aiohttp session (the client never closes it)."""
     async with aiohttp.ClientSession() as client_session:
         yield client_session
+
+
+class TimeWarpSession:
+    """Passes requests through; an attempt that times out took its whole timeout.
+
+    The real wait is cut to ``real`` seconds, and the fake clock is moved on by
+    the timeout the client asked for, as if it had passed.
+    """
+
+    def __init__(
+        self, session: aiohttp.ClientSession, clock: FakeClock, real: float = 0.2
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.real = real
+        self.timeouts: list[aiohttp.ClientTimeout] = []
+
+    @asynccontextmanager
+    async def request(
+        self, method: str, url: Any, **kwargs: Any
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send the request with a short real timeout."""
+        timeout: aiohttp.ClientTimeout = kwargs["timeout"]
+        self.timeouts.append(timeout)
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=self.real)
+        try:
+            async with self.session.request(method, url, **kwargs) as response:
+                yield response
+        except TimeoutError:
+            self.clock.advance(timeout.total or 0.0)
+            raise
 
 
 def jitter_max() -> float:

@@ -23,6 +23,7 @@ from custom_components.printernizer.api import (
     PrinternizerUnreachableError,
     PrinterState,
     PrinterStatusEvent,
+    PrinterType,
     RetryPolicy,
     ServiceStatus,
 )
@@ -68,7 +69,8 @@ async def test_every_endpoint(sim: Simulator, client: PrinternizerClient) -> Non
     assert status.timestamp.tzinfo is not None
     thumbnail = await client.thumbnail(bambu.id)
     assert thumbnail is not None
-    assert thumbnail.startswith(b"\x89PNG")
+    assert thumbnail.content_type == "image/png"
+    assert thumbnail.content.startswith(b"\x89PNG")
 
     await client.pause(bambu.id)
     assert (await client.printer_status(bambu.id)).state is PrinterState.PAUSED
@@ -83,6 +85,21 @@ async def test_every_endpoint(sim: Simulator, client: PrinternizerClient) -> Non
 
     check = await client.update_check()
     assert check.current_version == "2.42.0"
+
+
+async def test_camera_status(sim: Simulator, client: PrinternizerClient) -> None:
+    """The camera status route; the simulator serves no other camera route yet."""
+    printers = await client.printers()
+    for printer in printers:
+        status = await client.camera_status(printer.id)
+        bambu = printer.printer_type is PrinterType.BAMBU_LAB
+        assert status.has_camera is bambu
+        assert status.stream_url == (
+            f"/api/v1/printers/{printer.id}/camera/preview" if bambu else None
+        )
+        assert (status.error_message is None) is bambu
+    with pytest.raises(PrinternizerNotFoundError):
+        await client.camera_status("does-not-exist")
 
 
 async def test_secrets_stay_on_the_server(

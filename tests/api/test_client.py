@@ -11,6 +11,7 @@ import pytest
 
 from custom_components.printernizer.api import (
     HealthStatus,
+    Image,
     PrinternizerAuthenticationError,
     PrinternizerClient,
     PrinternizerError,
@@ -113,7 +114,7 @@ async def test_system_info_teaches_the_time_zone(
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "", None])
-async def test_system_info_with_an_unusable_zone_keeps_utc(
+async def test_system_info_with_an_unusable_zone_reads_utc(
     client: PrinternizerClient, server: FakeServer, zone: str | None
 ) -> None:
     body = capture_json("system_info.json")
@@ -376,8 +377,58 @@ async def test_thumbnail(client: PrinternizerClient, server: FakeServer) -> None
         Reply(body=PNG, content_type="image/png"),
     )
 
-    assert await client.thumbnail(BAMBU_ID) == PNG
+    assert await client.thumbnail(BAMBU_ID) == Image(
+        content=PNG, content_type="image/png"
+    )
     assert server.requests[0].headers["Accept"] == "image/*"
+
+
+async def test_thumbnail_content_type_without_parameters(
+    client: PrinternizerClient, server: FakeServer
+) -> None:
+    server.set(
+        "GET",
+        f"/api/v1/printers/{BAMBU_ID}/thumbnail",
+        Reply(body=PNG, headers={"Content-Type": "Image/PNG; charset=binary"}),
+    )
+
+    image = await client.thumbnail(BAMBU_ID)
+
+    assert image is not None
+    assert image.content_type == "image/png"
+    assert repr(image) == "Image(content_type='image/png', size=40)"
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (
+            Reply(body="<html>hi</html>", content_type="text/html"),
+            "GET /api/v1/printers/{id}/thumbnail: expected an image, got text/html",
+        ),
+        (
+            Reply(body=PNG, content_type="application/octet-stream"),
+            (
+                "GET /api/v1/printers/{id}/thumbnail: expected an image, "
+                "got application/octet-stream"
+            ),
+        ),
+        (
+            Reply(body=b"", content_type="image/png"),
+            "GET /api/v1/printers/{id}/thumbnail: empty image",
+        ),
+    ],
+)
+async def test_thumbnail_that_is_no_image(
+    client: PrinternizerClient, server: FakeServer, reply: Reply, message: str
+) -> None:
+    server.set("GET", f"/api/v1/printers/{BAMBU_ID}/thumbnail", reply)
+
+    with pytest.raises(PrinternizerResponseError) as err:
+        await client.thumbnail(BAMBU_ID)
+
+    assert str(err.value) == message
+    assert len(server.requests) == 1
 
 
 async def test_thumbnail_absent_is_none(

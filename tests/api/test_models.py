@@ -781,3 +781,34 @@ def test_parse_timestamp() -> None:
     assert parse_timestamp(None) is None
     with pytest.raises(TypeError):
         parse_timestamp(1764367316)
+
+
+def test_every_model_name_is_importable_from_the_models_module() -> None:
+    from custom_components.printernizer.api import models
+
+    names = {
+        "DatabaseHealth",
+        "Filament",
+        "HealthStatus",
+        "Printer",
+        "PrinterJob",
+        "PrinterState",
+        "PrinterStatus",
+        "PrinterStatusEvent",
+        "PrinterTemperatures",
+        "PrinterType",
+        "ServerHealth",
+        "ServiceHealth",
+        "ServiceStatus",
+        "SystemInfo",
+        "Temperature",
+        "TrendingPerformance",
+        "TrendingStatistics",
+        "UpdateCheck",
+        "is_printernizer_health",
+        "parse_timestamp",
+        "parse_version",
+    }
+
+    assert names <= set(models.__all__)
+    assert all(callable(getattr(models, name)) for name in names)

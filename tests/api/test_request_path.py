@@ -761,3 +761,141 @@ async def test_a_caller_cancelled_from_elsewhere_sees_cancelled_error(
 
     assert external.cancelled()
     assert both.cancelled()
+
+
+def test_try_take_never_waits() -> None:
+    budget = RequestBudget(per_minute=60, burst=3)
+
+    assert [budget.try_take(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    # Empty: nothing is taken, and the answer is when a token will be there.
+    assert budget.try_take(0.0) == pytest.approx(1.0)
+    assert budget.try_take(0.25) == pytest.approx(0.75)
+    assert budget.try_take(1.0) == 0.0
+
+
+def test_try_take_leaves_the_reserve() -> None:
+    budget = RequestBudget(per_minute=60, burst=10)
+
+    taken = 0
+    while budget.try_take(0.0, reserve=2) == 0.0:
+        taken += 1
+
+    assert taken == 8
+    # The reserve is still there for callers that wait.
+    assert budget.reserve(0.0, deadline=10.0) == 0.0
+    assert budget.reserve(0.0, deadline=10.0) == 0.0
+    assert budget.try_take(0.0, reserve=2) == pytest.approx(3.0)
+
+
+def test_try_take_caps_a_reserve_the_bucket_cannot_hold() -> None:
+    budget = RequestBudget(per_minute=60, burst=2)
+
+    assert budget.try_take(0.0, reserve=5) == 0.0
+    # Reserve 1 (burst - 1): the second token must wait for one more.
+    assert budget.try_take(0.0, reserve=5) == pytest.approx(1.0)
+    assert budget.try_take(1.0, reserve=5) == 0.0
+
+
+def test_try_take_does_not_overtake_waiting_callers() -> None:
+    budget = RequestBudget(per_minute=60, burst=1)
+    budget.reserve(0.0, deadline=10.0)
+    assert budget.reserve(0.0, deadline=10.0) == pytest.approx(1.0)
+
+    # One token is owed to the waiting caller: the next free one is in 2 s.
+    assert budget.try_take(0.0) == pytest.approx(2.0)
+    assert budget.try_take(1.0) == pytest.approx(1.0)
+    assert budget.try_take(2.0) == 0.0
+
+
+# --------------------------------------------------------------------------
+# Response size
+
+
+def _large_json(size: int) -> bytes:
+    return b'{"padding": "' + b"x" * size + b'"}'
+
+
+async def test_a_declared_length_over_the_cap_is_refused(
+    client: PrinternizerClient,
+    server: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_JSON_BYTES", 1024)
+    server.set("GET", UPDATE, Reply(body=_large_json(1024)))
+
+    with pytest.raises(PrinternizerResponseError) as err:
+        await client.update_check()
+
+    assert str(err.value) == "GET /api/v1/update-check: response larger than 1024 bytes"
+    assert err.value.status == 200
+    # Not retried: the same answer would come again.
+    assert len(server.hits(UPDATE)) == 1
+
+
+async def test_a_body_at_the_cap_is_read(
+    client: PrinternizerClient,
+    server: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = json.loads(capture("update_check.json").payload())
+    body["padding"] = ""
+    size = len(json.dumps(body).encode())
+    monkeypatch.setattr(client_module, "MAX_JSON_BYTES", size)
+    server.set("GET", UPDATE, Reply(body=body))
+
+    check = await client.update_check()
+
+    assert check.current_version == "2.42.0"
+
+
+async def test_an_endless_body_is_cut_off_at_the_cap(
+    client: PrinternizerClient, server: FakeServer
+) -> None:
+    total = 256 * 1024 * 1024
+    server.set("GET", UPDATE, Reply(stream=total))
+
+    with pytest.raises(PrinternizerResponseError) as err:
+        await client.update_check()
+    await asyncio.sleep(0.1)
+
+    assert str(err.value) == "GET /api/v1/update-check: response larger than 4 MiB"
+    # The server stopped soon after the cap: the rest was never read.
+    assert 4 * 1024 * 1024 < server.streamed < 64 * 1024 * 1024
+
+
+async def test_error_bodies_are_capped_too(
+    client: PrinternizerClient,
+    server: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_JSON_BYTES", 1024)
+    server.set("GET", UPDATE, Reply(status=500, body=_large_json(4096)))
+
+    with pytest.raises(PrinternizerResponseError) as err:
+        await client.update_check()
+
+    assert err.value.status == 500
+    assert "response larger than 1024 bytes" in str(err.value)
+
+
+async def test_images_have_a_larger_cap_than_json(
+    client: PrinternizerClient, server: FakeServer
+) -> None:
+    path = f"/api/v1/printers/{BAMBU_ID}/thumbnail"
+    five_mib = b"\x89PNG" + b"\0" * (5 * 1024 * 1024)
+    server.set(
+        "GET",
+        path,
+        Reply(body=five_mib, content_type="image/png"),
+        Reply(body=b"\xff\xd8" + b"\0" * (8 * 1024 * 1024), content_type="image/jpeg"),
+    )
+
+    image = await client.thumbnail(BAMBU_ID)
+    with pytest.raises(PrinternizerResponseError) as err:
+        await client.thumbnail(BAMBU_ID)
+
+    assert image is not None
+    assert len(image.content) == len(five_mib)
+    assert str(err.value) == (
+        "GET /api/v1/printers/{id}/thumbnail: response larger than 8 MiB"
+    )

@@ -17,17 +17,32 @@ Assistant; it depends only on the standard library, aiohttp and yarl.
 
 Every call goes through one request path: a shared request budget (60/min,
 burst 10; health is exempt), per-attempt timeouts (connect 10 s, read 20 s,
-total 30 s), retries with full-jitter backoff inside a 60 s deadline, and
-request metrics. Every error is a :class:`PrinternizerError`.
+total 30 s), a cap on response sizes, retries with full-jitter backoff
+inside a 60 s deadline, and request metrics. Writes (POST) are sent at most
+once: only a failure to connect is retried, within 15 s. Camera frames are
+never retried and have a budget of their own. Every error is a
+:class:`PrinternizerError`.
 """
 
-from .client import ATTEMPT_TIMEOUT, PrinternizerClient
+from .client import (
+    ATTEMPT_TIMEOUT,
+    CAMERA_FRAME_BURST,
+    CAMERA_FRAMES_PER_MINUTE,
+    FRAME_DEADLINE,
+    FRAME_RESERVE,
+    MAX_IMAGE_BYTES,
+    MAX_JSON_BYTES,
+    PRINT_FILE_DEADLINE,
+    WRITE_DEADLINE,
+    PrinternizerClient,
+)
 from .events import CLOSE_BOUND, EventStream, EventStreamStats
 from .exceptions import (
     PrinternizerAuthenticationError,
     PrinternizerCancelledError,
     PrinternizerConnectionError,
     PrinternizerError,
+    PrinternizerNoFrameError,
     PrinternizerNotFoundError,
     PrinternizerRateLimitError,
     PrinternizerRequestError,
@@ -38,9 +53,18 @@ from .exceptions import (
 )
 from .metrics import EndpointMetrics, RequestMetrics
 from .models import (
+    PRINTABLE_FILE_TYPES,
+    AnalyticsSummary,
+    ApplicationSettings,
+    CameraStatus,
     DatabaseHealth,
     Filament,
     HealthStatus,
+    Image,
+    LibraryFile,
+    LowStockSpool,
+    MaterialGroup,
+    MaterialStats,
     Printer,
     PrinterJob,
     PrinterState,
@@ -51,6 +75,8 @@ from .models import (
     ServerHealth,
     ServiceHealth,
     ServiceStatus,
+    Snapshot,
+    SnapshotTrigger,
     SystemInfo,
     Temperature,
     TrendingPerformance,
@@ -64,13 +90,30 @@ from .policy import RequestBudget, RetryPolicy
 
 __all__ = [
     "ATTEMPT_TIMEOUT",
+    "CAMERA_FRAMES_PER_MINUTE",
+    "CAMERA_FRAME_BURST",
     "CLOSE_BOUND",
+    "FRAME_DEADLINE",
+    "FRAME_RESERVE",
+    "MAX_IMAGE_BYTES",
+    "MAX_JSON_BYTES",
+    "PRINTABLE_FILE_TYPES",
+    "PRINT_FILE_DEADLINE",
+    "WRITE_DEADLINE",
+    "AnalyticsSummary",
+    "ApplicationSettings",
+    "CameraStatus",
     "DatabaseHealth",
     "EndpointMetrics",
     "EventStream",
     "EventStreamStats",
     "Filament",
     "HealthStatus",
+    "Image",
+    "LibraryFile",
+    "LowStockSpool",
+    "MaterialGroup",
+    "MaterialStats",
     "Printer",
     "PrinterJob",
     "PrinterState",
@@ -83,6 +126,7 @@ __all__ = [
     "PrinternizerClient",
     "PrinternizerConnectionError",
     "PrinternizerError",
+    "PrinternizerNoFrameError",
     "PrinternizerNotFoundError",
     "PrinternizerRateLimitError",
     "PrinternizerRequestError",
@@ -96,6 +140,8 @@ __all__ = [
     "ServerHealth",
     "ServiceHealth",
     "ServiceStatus",
+    "Snapshot",
+    "SnapshotTrigger",
     "SystemInfo",
     "Temperature",
     "TrendingPerformance",

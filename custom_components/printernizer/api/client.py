@@ -1,17 +1,19 @@
 """The Printernizer REST client.
 
 Every call goes through :meth:`PrinternizerClient._call`, which applies, in
-order: the request budget, the per-attempt timeouts, retries with backoff
-inside the call's deadline, and the metrics. Nothing is logged above debug.
+order: the request budgets, the per-attempt timeouts and the response size
+cap, retries with backoff inside the call's deadline, and the metrics.
+Nothing is logged above debug.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 import email.utils
+from enum import Enum, auto
 import functools
 import json
 import logging
@@ -31,6 +33,7 @@ from .exceptions import (
     PrinternizerCancelledError,
     PrinternizerConnectionError,
     PrinternizerError,
+    PrinternizerNoFrameError,
     PrinternizerNotFoundError,
     PrinternizerRateLimitError,
     PrinternizerRequestError,
@@ -41,10 +44,17 @@ from .exceptions import (
 )
 from .metrics import MetricsRecorder, RequestMetrics
 from .models import (
+    AnalyticsSummary,
+    ApplicationSettings,
+    CameraStatus,
+    Image,
+    LibraryFile,
+    MaterialStats,
     Printer,
     PrinterStatus,
     PrinterStatusEvent,
     ServerHealth,
+    Snapshot,
     SystemInfo,
     TrendingStatistics,
     UpdateCheck,
@@ -59,12 +69,36 @@ ATTEMPT_TIMEOUT = aiohttp.ClientTimeout(total=30.0, connect=10.0, sock_read=20.0
 RETRY_STATUSES = frozenset({502, 503, 504})
 #: Printers per page when listing (the server's maximum).
 PAGE_LIMIT = 100
+#: Library files per page when listing (the server's maximum).
+LIBRARY_PAGE_LIMIT = 200
 #: Upper bound on pages fetched for one listing, against a looping server.
 MAX_PAGES = 100
+#: Longest a write (POST) may take in all, attempts to connect included.
+WRITE_DEADLINE = 15.0
+#: Longest printing a library file may take: the server uploads the file to
+#: the printer before it answers.
+PRINT_FILE_DEADLINE = 120.0
+#: Longest a camera frame may take: a late frame is useless.
+FRAME_DEADLINE = 10.0
+#: Camera frames a client may fetch at once, and in any minute.
+CAMERA_FRAME_BURST = 5
+CAMERA_FRAMES_PER_MINUTE = 20
+#: Tokens a camera frame must leave in the shared budget for status polls.
+FRAME_RESERVE = 2.0
+#: Largest response bodies read: JSON (and error bodies), and images.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 _HEALTH_PATH = "/api/v1/health"
+# The server's own rule for its 10 POSTs a minute: the path starts with this.
+_COMMAND_PREFIX = "/api/v1/printers"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# A stream route answers with a redirect; anything longer is not one.
+_REDIRECT_BYTES = 64 * 1024
 _MESSAGE_LIMIT = 200
 _USERINFO_RE = re.compile(r"(?<=://)[^/@\s]+@")
+_NOT_LEARNED = object()
+_FRAME_POLICY = RetryPolicy(max_attempts=1, deadline=FRAME_DEADLINE)
 
 
 @dataclass(slots=True)
@@ -80,17 +114,45 @@ class _Inflight:
     cancelled: bool = False
 
 
+class _Budget(Enum):
+    """Which request budget a request draws from."""
+
+    #: The shared budget, waiting for a token within the deadline.
+    SHARED = auto()
+    #: None (health checks).
+    EXEMPT = auto()
+    #: The camera budget and, leaving a reserve, the shared one; never waits.
+    FRAMES = auto()
+
+
 @dataclass(slots=True)
 class _Request:
     method: str
     route: str
     url: URL
+    policy: RetryPolicy
+    limit: int
+    budget: _Budget = _Budget.SHARED
     query: Mapping[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    #: Per-attempt timeouts; None for :data:`ATTEMPT_TIMEOUT`.
+    timeout: aiohttp.ClientTimeout | None = None
+    follow_redirects: bool = True
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.route}"
+
+    @property
+    def is_print_command(self) -> bool:
+        """Tell whether the server counts this against its 10 commands a minute."""
+        return self.method == "POST" and self.route.startswith(_COMMAND_PREFIX)
+
+    def for_images(self) -> _Request:
+        self.headers["Accept"] = "image/*"
+        self.limit = MAX_IMAGE_BYTES
+        return self
 
 
 def _utc_now() -> datetime:
@@ -100,8 +162,15 @@ def _utc_now() -> datetime:
 def _load_zone(name: str) -> tzinfo | None:
     try:
         return ZoneInfo(name)
-    except ZoneInfoNotFoundError, ValueError:
+    # OSError: a name too long for a file name.
+    except ZoneInfoNotFoundError, ValueError, OSError:
         return None
+
+
+def _size(limit: int) -> str:
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    return f"{limit} bytes"
 
 
 class PrinternizerClient:
@@ -111,6 +180,13 @@ class PrinternizerClient:
     ``token`` (a Bearer header) are only for a reverse proxy in front of the
     server, which has no authentication of its own; credentials in the URL's
     userinfo are used as ``auth`` and removed from the URL.
+
+    ``retry`` governs reads. Writes (POST) follow ``write_retry``, by
+    default the same backoff within :data:`WRITE_DEADLINE`; whatever it
+    says, a write is sent again only after a failure to connect, never once
+    it may have reached the server. ``budget`` is shared by every call
+    except health checks; print commands are held to the server's 10 a
+    minute and camera frames to ``camera_budget`` (see :meth:`camera_frame`).
 
     ``sleep``, ``clock`` (monotonic seconds), ``wall_clock`` (aware UTC
     datetime) and ``random`` (uniform in [0, 1)) are injectable for tests.
@@ -127,7 +203,9 @@ class PrinternizerClient:
         base_url: str,
         *,
         retry: RetryPolicy | None = None,
+        write_retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        camera_budget: RequestBudget | None = None,
         auth: aiohttp.BasicAuth | None = None,
         token: str | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -148,10 +226,20 @@ class PrinternizerClient:
         )
         self._session = session
         self._retry = retry or RetryPolicy()
+        self._write_retry = replace(
+            write_retry
+            or replace(self._retry, deadline=min(self._retry.deadline, WRITE_DEADLINE)),
+            idempotent=False,
+        )
         self._budget = budget or RequestBudget()
         # The server refills print commands (POSTs under /api/v1/printers) at
         # 10/min per client; a command is refused at once rather than queued.
         self._control_budget = RequestBudget(per_minute=10, burst=10)
+        # A token bucket lets through its burst plus its rate in any minute.
+        self._camera_budget = camera_budget or RequestBudget(
+            per_minute=CAMERA_FRAMES_PER_MINUTE - CAMERA_FRAME_BURST,
+            burst=CAMERA_FRAME_BURST,
+        )
         self._authorization = authorization_header(url, auth, token)
         self._secrets = tuple(
             secret
@@ -163,6 +251,7 @@ class PrinternizerClient:
         self._wall_clock = wall_clock
         self._random = random
         self._tz: tzinfo = time_zone
+        self._zone_source: object = _NOT_LEARNED
         self._metrics = MetricsRecorder()
         self._inflight: set[_Inflight] = set()
 
@@ -179,7 +268,8 @@ class PrinternizerClient:
     def time_zone(self) -> tzinfo:
         """Return the zone naive server timestamps are read in.
 
-        UTC until :meth:`system_info` reported a valid zone.
+        The zone :meth:`system_info` last reported; UTC before that, and
+        while the server reports no zone or one that does not exist.
         """
         return self._tz
 
@@ -234,7 +324,7 @@ class PrinternizerClient:
         )
 
     # ------------------------------------------------------------------
-    # Endpoints
+    # Server
 
     async def health(self) -> ServerHealth:
         """Return the server's health report (exempt from the budget).
@@ -249,16 +339,34 @@ class PrinternizerClient:
         )
 
     async def system_info(self) -> SystemInfo:
-        """Return system information and learn the server's time zone."""
+        """Return system information and learn the server's time zone.
+
+        A missing zone, or one that does not exist, sets the zone back to UTC
+        and is logged once at debug level (again only when it changes).
+        """
         request = self._request("GET", "/api/v1/system/info")
         info = await self._call(
             request, lambda r: SystemInfo.from_dict(self._json(request, r))
         )
-        if info.timezone:
-            zone = await asyncio.to_thread(_load_zone, info.timezone)
-            if zone is not None:
-                self._tz = zone
+        await self._learn_zone(info.timezone)
         return info
+
+    async def update_check(self) -> UpdateCheck:
+        """Return the server's update check (it asks GitHub on every call)."""
+        request = self._request("GET", "/api/v1/update-check")
+        return await self._call(
+            request, lambda r: UpdateCheck.from_dict(self._json(request, r))
+        )
+
+    async def application_settings(self) -> ApplicationSettings:
+        """Return the server's settings that matter to a dashboard."""
+        request = self._request("GET", "/api/v1/settings/application")
+        return await self._call(
+            request, lambda r: ApplicationSettings.from_dict(self._json(request, r))
+        )
+
+    # ------------------------------------------------------------------
+    # Printers
 
     async def printers(self) -> list[Printer]:
         """Return every printer, fetching all pages."""
@@ -295,22 +403,139 @@ class PrinternizerClient:
         )
 
     async def pause(self, printer_id: str) -> None:
-        """Pause the printer's current job."""
+        """Pause the printer's current job (a write: sent at most once)."""
         await self._control(printer_id, "pause")
 
     async def resume(self, printer_id: str) -> None:
-        """Resume the printer's paused job."""
+        """Resume the printer's paused job (a write: sent at most once)."""
         await self._control(printer_id, "resume")
 
     async def stop(self, printer_id: str) -> None:
-        """Stop the printer's current job."""
+        """Stop the printer's current job (a write: sent at most once)."""
         await self._control(printer_id, "stop")
 
-    async def update_check(self) -> UpdateCheck:
-        """Return the server's update check (it asks GitHub on every call)."""
-        request = self._request("GET", "/api/v1/update-check")
+    async def thumbnail(self, printer_id: str) -> Image | None:
+        """Return the current job's thumbnail, or None when there is none.
+
+        Raises :class:`PrinternizerResponseError` when the response is not
+        an image or is empty.
+        """
+        request = self._request(
+            "GET", "/api/v1/printers/{id}/thumbnail", printer_id
+        ).for_images()
+        return await self._call(request, lambda r: self._thumbnail(request, r))
+
+    # ------------------------------------------------------------------
+    # Cameras
+
+    async def camera_status(self, printer_id: str) -> CameraStatus:
+        """Return what the server knows of the printer's cameras."""
+        request = self._request(
+            "GET", "/api/v1/printers/{id}/camera/status", printer_id
+        )
         return await self._call(
-            request, lambda r: UpdateCheck.from_dict(self._json(request, r))
+            request,
+            lambda r: CameraStatus.from_dict(self._json(request, r), tz=self._tz),
+        )
+
+    async def camera_frame(self, printer_id: str, *, external: bool = False) -> Image:
+        """Return the current frame of the printer's camera (or external webcam).
+
+        Never retried, and given up after :data:`FRAME_DEADLINE`: a late
+        frame is useless. Frames have a budget of their own (by default 5 at
+        once and 20 in any minute) and take from the shared budget only while
+        that leaves :data:`FRAME_RESERVE` tokens for status polls; when
+        either has no room the call raises :class:`PrinternizerRateLimitError`
+        (with ``retry_after``) at once, without sending anything, so the
+        caller can show its last frame.
+
+        Raises :class:`PrinternizerNoFrameError` when the camera has no
+        picture (the server's 503) and :class:`PrinternizerRequestError` when
+        the printer has no such camera (400).
+        """
+        route = (
+            "/api/v1/printers/{id}/camera/external-preview"
+            if external
+            else "/api/v1/printers/{id}/camera/preview"
+        )
+        request = self._request("GET", route, printer_id).for_images()
+        request.budget = _Budget.FRAMES
+        request.policy = _FRAME_POLICY
+        return await self._call(request, lambda r: self._frame(request, r))
+
+    async def camera_stream_url(self, printer_id: str) -> str | None:
+        """Return where the printer's live stream is, or None when it has none.
+
+        The server answers with a redirect to the printer's own stream, which
+        is not followed. The URL may hold the printer's credentials (e.g.
+        ``rtsps://user:code@host/...``): keep it out of logs and errors.
+        """
+        request = self._request(
+            "GET", "/api/v1/printers/{id}/camera/stream", printer_id
+        )
+        request.follow_redirects = False
+        request.limit = _REDIRECT_BYTES
+        return await self._call(request, lambda r: self._stream_url(request, r))
+
+    async def take_snapshot(self, printer_id: str) -> Snapshot:
+        """Have the server take and store a snapshot (a write: sent at most once).
+
+        Raises :class:`PrinternizerServerError` with status 503 when the
+        camera had no picture.
+        """
+        request = self._request(
+            "POST",
+            "/api/v1/printers/{id}/camera/snapshot",
+            printer_id,
+            body={"printer_id": printer_id, "capture_trigger": "manual"},
+        )
+        return await self._call(
+            request,
+            lambda r: Snapshot.from_dict(self._json(request, r), tz=self._tz),
+        )
+
+    async def snapshots(self, printer_id: str, *, limit: int = 10) -> list[Snapshot]:
+        """Return the printer's stored snapshots, newest first (at most ``limit``)."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        request = self._request(
+            "GET",
+            "/api/v1/printers/{id}/snapshots",
+            printer_id,
+            query={"limit": str(limit)},
+        )
+        return await self._call(
+            request,
+            lambda r: Snapshot.list_from(self._json(request, r), tz=self._tz)[:limit],
+        )
+
+    async def snapshot_image(self, snapshot_id: int) -> Image:
+        """Return a stored snapshot's image."""
+        if isinstance(snapshot_id, bool) or not isinstance(snapshot_id, int):
+            raise TypeError("snapshot_id must be an int")
+        request = self._request(
+            "GET",
+            "/api/v1/printers/snapshots/{id}/download",
+            str(snapshot_id),
+            ident_name="snapshot_id",
+        ).for_images()
+        return await self._call(request, lambda r: self._image(request, r))
+
+    # ------------------------------------------------------------------
+    # Fleet statistics
+
+    async def analytics_summary(self) -> AnalyticsSummary:
+        """Return job counts, print time, material and cost over all jobs."""
+        request = self._request("GET", "/api/v1/analytics/summary")
+        return await self._call(
+            request, lambda r: AnalyticsSummary.from_dict(self._json(request, r))
+        )
+
+    async def materials_stats(self) -> MaterialStats:
+        """Return the material inventory's statistics."""
+        request = self._request("GET", "/api/v1/materials/stats")
+        return await self._call(
+            request, lambda r: MaterialStats.from_dict(self._json(request, r))
         )
 
     async def trending_statistics(self) -> TrendingStatistics:
@@ -325,25 +550,86 @@ class PrinternizerClient:
             lambda r: TrendingStatistics.from_dict(self._json(request, r), tz=self._tz),
         )
 
-    async def thumbnail(self, printer_id: str) -> bytes | None:
-        """Return the current job's thumbnail, or None when there is none."""
-        request = self._request("GET", "/api/v1/printers/{id}/thumbnail", printer_id)
-        request.headers["Accept"] = "image/*"
-        return await self._call(request, lambda r: self._thumbnail(request, r))
+    # ------------------------------------------------------------------
+    # Library
+
+    async def library_files(
+        self, *, search: str | None = None, limit: int = 50
+    ) -> list[LibraryFile]:
+        """Return up to ``limit`` library files, newest first, fetching pages.
+
+        ``search`` matches file names; the server needs at least two
+        characters (``ValueError`` otherwise).
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        if search is not None:
+            search = search.strip()
+            if len(search) < 2:
+                raise ValueError("search must be at least 2 characters")
+        per_page = min(limit, LIBRARY_PAGE_LIMIT)
+        files: dict[str, LibraryFile] = {}
+        page = 1
+        while True:
+            query = {"page": str(page), "limit": str(per_page)}
+            if search is not None:
+                query["search"] = search
+            request = self._request("GET", "/api/v1/library/files", query=query)
+            items, more = await self._call(
+                request, functools.partial(self._library_page, request, page)
+            )
+            for item in items:
+                files.setdefault(item.checksum, item)
+            if not items or not more or len(files) >= limit or page >= MAX_PAGES:
+                return list(files.values())[:limit]
+            page += 1
+
+    async def print_library_file(self, checksum: str, printer_id: str) -> None:
+        """Upload a library file to a printer and start printing it.
+
+        A write, sent at most once, given :data:`PRINT_FILE_DEADLINE`: the
+        server uploads the file before it answers. The error keeps the
+        server's ``error_code`` and ``message``: a
+        :class:`PrinternizerRequestError` (400) for a file that is not
+        printable, :class:`PrinternizerNotFoundError` for an unknown file
+        (``LIBRARY_ITEM_NOT_FOUND``) or printer, and
+        :class:`PrinternizerServerError` (502) when the printer refused the
+        upload or the start.
+        """
+        if not printer_id:
+            raise ValueError("printer_id must not be empty")
+        request = self._request(
+            "POST",
+            "/api/v1/library/files/{checksum}/print",
+            checksum,
+            ident_name="checksum",
+            body={"printer_id": printer_id},
+        )
+        request.policy = replace(request.policy, deadline=PRINT_FILE_DEADLINE)
+        # No read timeout: nothing arrives while the server uploads the file.
+        request.timeout = aiohttp.ClientTimeout(
+            total=None, connect=ATTEMPT_TIMEOUT.connect, sock_read=None
+        )
+        await self._call(request, lambda r: self._success(request, r))
 
     # ------------------------------------------------------------------
     # Parsing helpers
 
-    async def _control(self, printer_id: str, action: str) -> None:
-        """Send a print command, within the server's 10 commands a minute.
+    async def _learn_zone(self, name: str | None) -> None:
+        if name == self._zone_source:
+            return
+        self._zone_source = name
+        zone = await asyncio.to_thread(_load_zone, name) if name else None
+        if zone is None:
+            _LOGGER.debug(
+                "The server's time zone %r is unknown; reading its timestamps as UTC",
+                name[:64] if name else name,
+            )
+            zone = UTC
+        self._tz = zone
 
-        A command over that limit raises :class:`PrinternizerRateLimitError`
-        (with ``retry_after``) without being sent: a late pause is worse than
-        a refused one.
-        """
+    async def _control(self, printer_id: str, action: str) -> None:
         request = self._request("POST", f"/api/v1/printers/{{id}}/{action}", printer_id)
-        now = self._clock()
-        self._control_budget.reserve(now, now)
         await self._call(request, lambda r: self._success(request, r))
 
     def _success(self, request: _Request, reply: _Reply) -> None:
@@ -370,21 +656,80 @@ class PrinternizerClient:
             Printer.from_dict(item, tz=self._tz, path=f"printers.printers[{index}]")
             for index, item in enumerate(raw)
         ]
-        pagination = body.get("pagination")
-        total_pages = 1
-        if isinstance(pagination, Mapping):
-            value = pagination.get("total_pages")
-            if isinstance(value, int) and not isinstance(value, bool):
-                total_pages = value
-        return items, total_pages
+        return items, _total_pages(body)
 
-    def _thumbnail(self, request: _Request, reply: _Reply) -> bytes | None:
+    def _library_page(
+        self, request: _Request, page: int, reply: _Reply
+    ) -> tuple[list[LibraryFile], bool]:
+        body = self._json(request, reply)
+        if not isinstance(body, Mapping):
+            raise PrinternizerResponseError(
+                f"library_files: expected object, got {type(body).__name__}"
+            )
+        raw = body.get("files")
+        if not isinstance(raw, list):
+            raise PrinternizerResponseError(
+                f"library_files.files: expected array, got {type(raw).__name__}"
+            )
+        items = [
+            LibraryFile.from_dict(
+                item, tz=self._tz, path=f"library_files.files[{index}]"
+            )
+            for index, item in enumerate(raw)
+        ]
+        return items, page < _total_pages(body)
+
+    def _thumbnail(self, request: _Request, reply: _Reply) -> Image | None:
         if reply.status == 404:
             code, _, _ = _envelope(reply.body)
             if code == "FILE_NOT_FOUND":
                 return None
+        return self._image(request, reply)
+
+    def _frame(self, request: _Request, reply: _Reply) -> Image:
+        # A 503 here is the server's "no frame", not an overload.
+        self._raise_for_status(request, reply, unavailable=PrinternizerNoFrameError)
+        return self._image(request, reply)
+
+    def _image(self, request: _Request, reply: _Reply) -> Image:
         self._raise_for_status(request, reply)
-        return reply.body
+        content_type = (
+            reply.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        )
+        if not content_type.startswith("image/"):
+            raise PrinternizerResponseError(
+                f"{request.name}: expected an image, got "
+                f"{self._scrub(content_type) or 'no content type'}",
+                status=reply.status,
+            )
+        if not reply.body:
+            raise PrinternizerResponseError(
+                f"{request.name}: empty image", status=reply.status
+            )
+        return Image(content=reply.body, content_type=content_type)
+
+    def _stream_url(self, request: _Request, reply: _Reply) -> str | None:
+        # The location may hold the printer's credentials: it never goes
+        # into an error text or a log line.
+        if reply.status in _REDIRECTS:
+            location = reply.headers.get("Location", "").strip()
+            try:
+                url = URL(location)
+            except ValueError:
+                url = None
+            if not location or url is None:
+                raise PrinternizerResponseError(
+                    f"{request.name}: redirect without a usable location",
+                    status=reply.status,
+                )
+            return location if url.is_absolute() else str(self._base.join(url))
+        if reply.status in (404, 503):
+            return None
+        self._raise_for_status(request, reply)
+        raise PrinternizerResponseError(
+            f"{request.name}: expected a redirect, got HTTP {reply.status}",
+            status=reply.status,
+        )
 
     def _json(self, request: _Request, reply: _Reply) -> Any:
         self._raise_for_status(request, reply)
@@ -395,7 +740,13 @@ class PrinternizerClient:
                 f"{request.name}: response is not JSON", status=reply.status
             ) from None
 
-    def _raise_for_status(self, request: _Request, reply: _Reply) -> None:
+    def _raise_for_status(
+        self,
+        request: _Request,
+        reply: _Reply,
+        *,
+        unavailable: type[PrinternizerServerError] = PrinternizerServerError,
+    ) -> None:
         status = reply.status
         if 200 <= status < 300:
             return
@@ -411,7 +762,9 @@ class PrinternizerClient:
             message = self._scrub(message)
             text += f": {message}"
         if status == 404:
-            raise PrinternizerNotFoundError(text, status=status, error_code=code)
+            raise PrinternizerNotFoundError(
+                text, status=status, error_code=code, message=message
+            )
         if status == 429:
             retry_after = self._retry_after(reply.headers)
             raise PrinternizerRateLimitError(
@@ -421,13 +774,15 @@ class PrinternizerClient:
                 else body_retry_after,
                 status=status,
                 error_code=code,
+                message=message,
             )
         if status >= 500:
-            raise PrinternizerServerError(
+            error = unavailable if status == 503 else PrinternizerServerError
+            raise error(text, status=status, error_code=code, message=message)
+        if status >= 400:
+            raise PrinternizerRequestError(
                 text, status=status, error_code=code, message=message
             )
-        if status >= 400:
-            raise PrinternizerRequestError(text, status=status, error_code=code)
         raise PrinternizerResponseError(
             f"{request.name}: unexpected HTTP {status}", status=status
         )
@@ -461,20 +816,38 @@ class PrinternizerClient:
         self,
         method: str,
         route: str,
-        printer_id: str | None = None,
+        ident: str | None = None,
         *,
+        ident_name: str = "printer_id",
         query: Mapping[str, str] | None = None,
+        body: Any = None,
     ) -> _Request:
+        """Build a request for ``route``, its ``{...}`` segment set to ``ident``.
+
+        Reads follow the read policy, every other method the write policy;
+        health checks are exempt from the budget.
+        """
         segments = route.strip("/").split("/")
-        if printer_id is not None:
-            if not printer_id:
-                raise ValueError("printer_id must not be empty")
-            segments = [printer_id if seg == "{id}" else seg for seg in segments]
+        if ident is not None:
+            if not ident:
+                raise ValueError(f"{ident_name} must not be empty")
+            segments = [ident if seg.startswith("{") else seg for seg in segments]
         url = self._base.joinpath(
             *(quote(segment, safe="") for segment in segments), encoded=True
         )
-        headers = {"Accept": "application/json", **self._auth_headers()}
-        return _Request(method, route, url, query, headers)
+        return _Request(
+            method,
+            route,
+            url,
+            policy=self._retry if method == "GET" else self._write_retry,
+            limit=MAX_JSON_BYTES,
+            budget=(
+                _Budget.EXEMPT if route.startswith(_HEALTH_PATH) else _Budget.SHARED
+            ),
+            query=query,
+            headers={"Accept": "application/json", **self._auth_headers()},
+            body=body,
+        )
 
     def _auth_headers(self) -> dict[str, str]:
         if self._authorization is None:
@@ -498,36 +871,42 @@ class PrinternizerClient:
             self._inflight.discard(entry)
 
     async def _attempts[T](self, request: _Request, parse: Callable[[_Reply], T]) -> T:
-        policy = self._retry
+        policy = request.policy
         deadline = self._clock() + policy.deadline
         # Every wait must leave this much of the deadline to the attempt after it.
         reserve = min(1.0, policy.deadline / 4)
-        exempt = request.route.startswith(_HEALTH_PATH)
+        if request.is_print_command:
+            wait = self._control_budget.try_take(self._clock())
+            if wait:
+                error = PrinternizerRateLimitError(
+                    "print command budget exhausted", retry_after=wait
+                )
+                self._metrics.note_error(error)
+                raise error
         attempt = 0
         while True:
             attempt += 1
-            if not exempt:
-                try:
-                    await self._budget.acquire(
-                        self._clock, self._sleep, deadline - reserve
-                    )
-                except PrinternizerRateLimitError as err:
-                    self._metrics.note_error(err)
-                    raise
+            try:
+                await self._take_budget(request, deadline - reserve)
+            except PrinternizerRateLimitError:
+                if request.is_print_command and attempt == 1:
+                    self._control_budget.refund()
+                raise
             remaining = max(deadline - self._clock(), 0.001)
             self._metrics.attempt(request.route)
             try:
                 result = parse(await self._send(request, remaining))
-            except PrinternizerNotFoundError:
-                # The server answered: it has no such printer or feature. Absence
-                # is information, not a failed request, and is never retried.
+            except PrinternizerNotFoundError, PrinternizerNoFrameError:
+                # The server answered: it has no such thing, or no picture.
+                # Absence is information, not a failed request, and is never
+                # retried.
                 self._metrics.answered()
                 raise
             except PrinternizerError as err:
                 self._metrics.attempt_failed(request.route, err)
                 if isinstance(err, PrinternizerRateLimitError):
                     self._metrics.rate_limited += 1
-                delay = self._retry_delay(err, attempt, deadline - reserve)
+                delay = self._retry_delay(err, attempt, policy, deadline - reserve)
                 if delay is None:
                     raise
                 self._metrics.retries += 1
@@ -543,13 +922,45 @@ class PrinternizerClient:
             self._metrics.success(self._wall_clock())
             return result
 
+    async def _take_budget(self, request: _Request, latest: float) -> None:
+        """Take what one attempt needs from the budgets, or raise unsent.
+
+        A refused camera frame is routine (the caller shows its last frame),
+        so it is not remembered as the last error.
+        """
+        if request.budget is _Budget.EXEMPT:
+            return
+        if request.budget is _Budget.SHARED:
+            try:
+                await self._budget.acquire(self._clock, self._sleep, latest)
+            except PrinternizerRateLimitError as err:
+                self._metrics.note_error(err)
+                raise
+            return
+        now = self._clock()
+        wait = self._camera_budget.try_take(now)
+        if wait:
+            raise PrinternizerRateLimitError(
+                "camera frame budget exhausted", retry_after=wait
+            )
+        wait = self._budget.try_take(now, reserve=FRAME_RESERVE)
+        if wait:
+            self._camera_budget.refund()
+            raise PrinternizerRateLimitError(
+                "request budget kept for status polls", retry_after=wait
+            )
+
     def _retry_delay(
-        self, err: PrinternizerError, attempt: int, latest: float
+        self,
+        err: PrinternizerError,
+        attempt: int,
+        policy: RetryPolicy,
+        latest: float,
     ) -> float | None:
         """Return the wait before the next attempt, or None not to retry."""
-        if attempt >= self._retry.max_attempts or not _retryable(err):
+        if attempt >= policy.max_attempts or not _retryable(err, policy):
             return None
-        delay = self._random() * self._retry.backoff_cap(attempt)
+        delay = self._random() * policy.backoff_cap(attempt)
         if isinstance(err, PrinternizerRateLimitError) and err.retry_after is not None:
             delay = max(delay, err.retry_after)
         if self._clock() + delay > latest:
@@ -557,11 +968,15 @@ class PrinternizerClient:
         return delay
 
     async def _send(self, request: _Request, remaining: float) -> _Reply:
+        limits = request.timeout or ATTEMPT_TIMEOUT
         timeout = aiohttp.ClientTimeout(
-            total=min(ATTEMPT_TIMEOUT.total or remaining, remaining),
-            connect=ATTEMPT_TIMEOUT.connect,
-            sock_read=ATTEMPT_TIMEOUT.sock_read,
+            total=min(limits.total or remaining, remaining),
+            connect=limits.connect,
+            sock_read=limits.sock_read,
         )
+        options: dict[str, Any] = {}
+        if request.body is not None:
+            options["json"] = request.body
         try:
             async with self._session.request(
                 request.method,
@@ -569,8 +984,10 @@ class PrinternizerClient:
                 params=request.query,
                 headers=request.headers,
                 timeout=timeout,
+                allow_redirects=request.follow_redirects,
+                **options,
             ) as response:
-                body = await response.read()
+                body = await _read_body(response, request)
                 return _Reply(response.status, response.headers, body)
         except TimeoutError as err:
             raise PrinternizerTimeoutError(f"{request.name}: timed out") from err
@@ -584,7 +1001,40 @@ class PrinternizerClient:
             raise error(f"{request.name}: {detail}") from err
 
 
-def _retryable(err: PrinternizerError) -> bool:
+async def _read_body(response: aiohttp.ClientResponse, request: _Request) -> bytes:
+    """Read the body, refusing one larger than the request's limit unread."""
+    limit = request.limit
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise _too_large(request, response.status)
+    body = bytearray()
+    async for chunk in response.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(request, response.status)
+    return bytes(body)
+
+
+def _too_large(request: _Request, status: int) -> PrinternizerResponseError:
+    return PrinternizerResponseError(
+        f"{request.name}: response larger than {_size(request.limit)}", status=status
+    )
+
+
+def _total_pages(body: Mapping[str, Any]) -> int:
+    """Return a listing's page count; 1 when the server did not say."""
+    pagination = body.get("pagination")
+    if isinstance(pagination, Mapping):
+        value = pagination.get("total_pages")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return 1
+
+
+def _retryable(err: PrinternizerError, policy: RetryPolicy) -> bool:
+    if not policy.idempotent:
+        # Only a request that never left may be sent again.
+        return isinstance(err, PrinternizerUnreachableError)
     if isinstance(err, PrinternizerConnectionError):
         return True
     if isinstance(err, PrinternizerRateLimitError):
@@ -622,4 +1072,15 @@ def _envelope(body: bytes) -> tuple[str | None, str | None, float | None]:
     )
 
 
-__all__ = ["ATTEMPT_TIMEOUT", "PrinternizerClient"]
+__all__ = [
+    "ATTEMPT_TIMEOUT",
+    "CAMERA_FRAMES_PER_MINUTE",
+    "CAMERA_FRAME_BURST",
+    "FRAME_DEADLINE",
+    "FRAME_RESERVE",
+    "MAX_IMAGE_BYTES",
+    "MAX_JSON_BYTES",
+    "PRINT_FILE_DEADLINE",
+    "WRITE_DEADLINE",
+    "PrinternizerClient",
+]

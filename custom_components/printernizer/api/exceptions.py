@@ -11,22 +11,25 @@ from __future__ import annotations
 class PrinternizerError(Exception):
     """Base class of every error raised by this package.
 
-    ``status`` is the HTTP status when a response was received, ``error_code``
-    the server's machine-readable code (e.g. ``PRINTER_NOT_FOUND``) when the
-    response body carried one.
+    ``status`` is the HTTP status when a response was received;
+    ``error_code`` (e.g. ``PRINTER_NOT_FOUND``) and ``message`` are the
+    server's own code and message when the response body was its error
+    envelope (the message with any credentials removed).
     """
 
     def __init__(
         self,
-        message: str,
+        text: str,
         *,
         status: int | None = None,
         error_code: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """Initialise the error with a short message."""
-        super().__init__(message)
+        """Initialise the error with a short text."""
+        super().__init__(text)
         self.status = status
         self.error_code = error_code
+        self.message = message
 
 
 class PrinternizerConnectionError(PrinternizerError):
@@ -38,7 +41,10 @@ class PrinternizerTimeoutError(PrinternizerConnectionError):
 
 
 class PrinternizerUnreachableError(PrinternizerConnectionError):
-    """Nothing accepted the connection: the server is down or not at that address."""
+    """Nothing accepted the connection: the server is down or not at that address.
+
+    Nothing was sent, so even a write may be tried again.
+    """
 
 
 class PrinternizerCancelledError(PrinternizerConnectionError):
@@ -50,27 +56,29 @@ class PrinternizerCancelledError(PrinternizerConnectionError):
 
 
 class PrinternizerRateLimitError(PrinternizerError):
-    """The server answered 429, or the local request budget had no room in time.
+    """The server answered 429, or a local budget had no room in time.
 
     ``retry_after`` is the number of seconds after which a new request may
-    succeed, when known.
+    succeed, when known. A request refused by a local budget was not sent
+    (``status`` is then None).
     """
 
     def __init__(
         self,
-        message: str,
+        text: str,
         *,
         retry_after: float | None = None,
         status: int | None = None,
         error_code: str | None = None,
+        message: str | None = None,
     ) -> None:
         """Initialise the error with the advised wait."""
-        super().__init__(message, status=status, error_code=error_code)
+        super().__init__(text, status=status, error_code=error_code, message=message)
         self.retry_after = retry_after
 
 
 class PrinternizerNotFoundError(PrinternizerError):
-    """The server answered 404 (unknown printer, file or route)."""
+    """The server answered 404 (unknown printer, file, snapshot or route)."""
 
 
 class PrinternizerAuthenticationError(PrinternizerError):
@@ -82,24 +90,16 @@ class PrinternizerRequestError(PrinternizerError):
 
 
 class PrinternizerResponseError(PrinternizerError):
-    """The response body did not parse or did not have the expected shape."""
+    """The response was too large, did not parse or had an unexpected shape."""
 
 
 class PrinternizerServerError(PrinternizerError):
-    """The server answered with a 5xx status.
+    """The server answered with a 5xx status."""
 
-    ``error_code`` and ``message`` hold the server's own code and message when
-    the body was the server's error envelope.
+
+class PrinternizerNoFrameError(PrinternizerServerError):
+    """The camera had no picture to give (the server's 503 on a frame route).
+
+    Not an overload: asking again at once does not help, so it is never
+    retried. Show the last frame instead.
     """
-
-    def __init__(
-        self,
-        text: str,
-        *,
-        status: int | None = None,
-        error_code: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        """Initialise the error with the server's code and message."""
-        super().__init__(text, status=status, error_code=error_code)
-        self.message = message

@@ -24,8 +24,9 @@ class RequestMetrics:
 
     ``total_requests`` counts attempts (each retry is one more),
     ``successful_fetches`` counts calls the server answered: with parsed
-    data, or with a 404 (an absent printer or feature is an answer, not a
-    failure, so it is not in ``failed_requests`` either), and
+    data, with a 404 or with "no frame" from a camera (an absent printer,
+    feature or picture is an answer, not a failure, so it is not in
+    ``failed_requests`` either), and
     ``success_rate`` is ``successful_fetches / total_requests`` in percent
     (``None`` before the first request). ``endpoints`` is keyed by route
     template, e.g. ``/api/v1/printers/{id}/status``.
@@ -103,7 +104,7 @@ class MetricsRecorder:
         self.last_error = f"{type(error).__name__}: {error}"
 
     def answered(self) -> None:
-        """Count a 404: the server answered that something does not exist."""
+        """Count an answer that something (a printer, a picture) does not exist."""
         self.successful_fetches += 1
         self.consecutive_failures = 0
 

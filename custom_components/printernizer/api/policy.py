@@ -8,6 +8,9 @@ import math
 
 from .exceptions import PrinternizerRateLimitError
 
+#: Token shortfall small enough to be float rounding of the refill.
+_ROUNDING = 1e-9
+
 type Clock = Callable[[], float]
 type Sleep = Callable[[float], Awaitable[object]]
 
@@ -28,12 +31,18 @@ class RetryPolicy:
     its full 30 s, the backoff before attempt 2 at most 1 s, attempt 2 the
     29 s left, and attempt 3 never starts. Without the deadline it would be
     30 + 1 + 30 + 2 + 30 = 93 s.
+
+    ``idempotent`` says whether the request may be sent again after it may
+    have reached the server. A write (``idempotent=False``) is retried only
+    after a failure to connect, when nothing was sent; never after a
+    timeout, a 429 or a 5xx, since the server may already have acted on it.
     """
 
     max_attempts: int = 3
     base_delay: float = 1.0
     max_delay: float = 30.0
     deadline: float = 60.0
+    idempotent: bool = True
 
     def __post_init__(self) -> None:
         """Reject values that would make a call never run or never end."""
@@ -101,6 +110,23 @@ class RequestBudget:
                 "request budget exhausted", retry_after=wait
             )
         return wait
+
+    def try_take(self, now: float, *, reserve: float = 0.0) -> float:
+        """Take a token only if one is there now and ``reserve`` stay behind.
+
+        Returns 0.0 when the token was taken. Otherwise nothing is taken and
+        the result is the number of seconds until it could be; a caller
+        that must not wait (a print command, a camera frame) refuses the
+        request instead. Tokens reserved by waiting callers count as spent,
+        so this never overtakes them. A reserve is capped at ``burst - 1``:
+        one the bucket cannot hold would refuse for ever.
+        """
+        self._refill(now)
+        missing = 1.0 + min(reserve, self.burst - 1) - self._tokens
+        if missing <= _ROUNDING:
+            self._tokens -= 1.0
+            return 0.0
+        return missing / self._rate
 
     def refund(self) -> None:
         """Give back a reserved token that was not used."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -88,7 +89,7 @@ class PrinterRoutes:
             "current_job": current_job,
             "temperatures": temperatures,
             "filaments": (
-                [dict(slot) for slot in printer.filaments]
+                copy.deepcopy(printer.filaments)
                 if printer.filaments is not None
                 and printer.connected
                 and not printer.unreachable

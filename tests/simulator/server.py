@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from aiohttp import WSCloseCode, web
 
+from .auth import ProxyAuth
 from .common import (
     BARE_RESPONSE_KEY,
     JSON_CONTENT_TYPE,
@@ -29,9 +30,15 @@ from .common import (
     status_response,
 )
 from .faults import GLOB_CHARS, HTTP_KINDS, Fault, FaultKind
+from .jobs import JobHistory
+from .library import LibraryFile, default_library
+from .materials import MaterialSpool, default_spools, spool_id
 from .printers import DEFAULT_NAMES, SimPrinter
 from .ratelimit import RateLimiter, is_limited_path, retry_after_header
-from .routes_camera import CameraRoutes
+from .routes_camera import CameraRoutes, Frame, Snapshot, encode_frame
+from .routes_jobs import JobRoutes
+from .routes_library import LibraryRoutes, PrintRequest
+from .routes_materials import MaterialRoutes
 from .routes_printers import PrinterRoutes
 from .routes_system import SystemRoutes
 from .websocket import WebSocketHub
@@ -41,6 +48,8 @@ _LOGGER = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_simulator"
 API = "/api/v1"
 DEFAULT_POLL_INTERVAL = 30.0
+# Seconds a library print spends uploading to the printer in real-time mode.
+REALTIME_UPLOAD_DELAY = 3.0
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 DEMO_JOBS = (
     "benchy.gcode",
@@ -63,6 +72,8 @@ class RecordedRequest:
     client: str | None = None
     websocket: bool = False
     authorization: str | None = None
+    # True when the reverse proxy refused it (the server never saw it).
+    auth_rejected: bool = False
 
 
 def _version_tuple(version: str | None) -> tuple[int, int, int] | None:
@@ -121,11 +132,22 @@ class Simulator:
         system_info_version: str = "unknown",
         scenario: str | None = None,
         auto_jobs: bool = False,
+        auth: tuple[str, str] | str | None = None,
+        auth_failure_status: int = 401,
+        currency: str = "EUR",
+        analytics: bool = True,
+        fresh: bool = False,
+        upload_delay: float | None = None,
+        camera_frame_seconds: float = 5.0,
+        ffmpeg_available: bool = True,
+        report_last_snapshot: bool = False,
     ) -> None:
         if trending not in ("absent", "seed"):
             raise ValueError("trending must be 'absent' or 'seed'")
         if poll_interval <= 0:
             raise ValueError("poll_interval must be positive")
+        if upload_delay is not None and upload_delay < 0:
+            raise ValueError("upload_delay must not be negative")
         self.trending = trending
         self.seed = seed
         self.realtime = realtime
@@ -142,6 +164,39 @@ class Simulator:
         self.clocks = Clocks(timezone)
         self.rate_limiter = RateLimiter(self.now)
         self.rate_limiter.enabled = rate_limit
+        # A reverse proxy in front that wants credentials (None: no proxy auth).
+        self.auth: ProxyAuth | None = None
+        if auth is not None:
+            self.set_auth(auth, failure_status=auth_failure_status)
+        self.currency = currency
+        # False: analytics and materials routes are absent (404), as on older servers.
+        self.analytics = analytics
+        # Library prints: seconds of upload before the printer starts (sim time in
+        # deterministic mode, so `advance()` or `finish_uploads()` completes them).
+        self.upload_delay = (
+            upload_delay
+            if upload_delay is not None
+            else (REALTIME_UPLOAD_DELAY if realtime else 0.0)
+        )
+        # Cameras deliver a new picture at most this often (the server caches 5 s).
+        self.camera_frame_seconds = camera_frame_seconds
+        self.ffmpeg_available = ffmpeg_available
+        # The server never fills last_snapshot_at; True makes the status report it.
+        self.report_last_snapshot = report_last_snapshot
+        self.jobs = JobHistory(self.clocks, seed)
+        now = self.clocks.now()
+        # Own generators, so these never shift the fleet's seeded ids and secrets.
+        self._catalog_rng = random.Random(f"catalog-{seed}")
+        self.library: list[LibraryFile] = [] if fresh else default_library(now)
+        self.materials: list[MaterialSpool] = (
+            [] if fresh else default_spools(now, self._catalog_rng)
+        )
+        self.snapshots: list[Snapshot] = []
+        self.print_requests: list[PrintRequest] = []
+        self.print_request_received = asyncio.Event()
+        self._frames: dict[tuple[str, str], Frame] = {}
+        self._frame_counters: dict[tuple[str, str], int] = {}
+        self._uploads: list[tuple[float, asyncio.Future[str]]] = []
 
         self.printers: dict[str, SimPrinter] = {}
         self._printer_index = 0
@@ -289,9 +344,15 @@ class Simulator:
                 self._poll_loop(), name="printernizer-sim-poll"
             )
 
-    async def restart(self, down_for: float = 0) -> None:
-        """Go down, stay down for `down_for` seconds, then listen on the same port."""
+    async def restart(self, down_for: float = 0, *, forget_jobs: bool = False) -> None:
+        """Go down, stay down for `down_for` seconds, then listen on the same port.
+
+        With `forget_jobs` the job table is wiped as the real server wipes it on every
+        restart (prints still running come back as new `running` jobs).
+        """
         await self.go_down()
+        if forget_jobs:
+            self.forget_jobs()
         await asyncio.sleep(down_for)
         await self.come_up()
 
@@ -389,11 +450,16 @@ class Simulator:
         if printer.id in self.printers:
             raise ValueError(f"duplicate printer id {printer.id!r}")
         self.printers[printer.id] = printer
+        printer.listener = self.jobs.on_printer_event
+        if printer.job_name:
+            self.jobs.started(printer)
         return printer
 
     def remove_printer(self, printer_id: str) -> SimPrinter:
-        """Remove a printer from the fleet."""
-        return self.printers.pop(printer_id)
+        """Remove a printer from the fleet (its job records stay)."""
+        printer = self.printers.pop(printer_id)
+        printer.listener = None
+        return printer
 
     def printer(self, index_or_id: int | str) -> SimPrinter:
         """Return a printer by position in the fleet or by id."""
@@ -413,6 +479,9 @@ class Simulator:
         self.sim_time += seconds
         for printer in self.printers.values():
             printer.advance(seconds)
+        for due, waiter in list(self._uploads):
+            if due <= self.sim_time:
+                _resolve(waiter, "uploaded")
 
     def _sync_realtime(self) -> None:
         if not self.realtime:
@@ -476,6 +545,175 @@ class Simulator:
         except asyncio.CancelledError:
             if (current := asyncio.current_task()) and current.cancelling():
                 raise
+
+    # ================================================================ auth
+    def set_auth(
+        self, auth: tuple[str, str] | str | None, *, failure_status: int = 401
+    ) -> None:
+        """Put a reverse proxy with authentication in front (None removes it).
+
+        `auth` is a (username, password) pair for HTTP Basic or a bearer token. Every
+        route, /ws included, then needs the matching Authorization header; requests
+        without one get 401, with a wrong one `failure_status` (401 or 403).
+        """
+        self.auth = (
+            None if auth is None else ProxyAuth.from_option(auth, failure_status)
+        )
+
+    # ================================================================= jobs
+    def forget_jobs(self) -> None:
+        """Wipe the job table, as a server restart does."""
+        self.jobs.forget(list(self.printers.values()))
+
+    def make_fresh(self) -> None:
+        """Look like a freshly installed server: no library, jobs, spools, snapshots."""
+        self.library.clear()
+        self.jobs.forget([])
+        self.materials.clear()
+        self.snapshots.clear()
+
+    # ============================================================ materials
+    def set_materials(self, spools: Iterable[MaterialSpool | dict[str, Any]]) -> None:
+        """Replace the spool inventory (dicts take MaterialSpool's fields; [] = none)."""
+        self.materials = [
+            spool
+            if isinstance(spool, MaterialSpool)
+            else MaterialSpool(
+                **{"id": spool_id(self._catalog_rng), **spool}  # type: ignore[arg-type]
+            )
+            for spool in spools
+        ]
+
+    # ============================================================== library
+    def library_file(self, checksum: str) -> LibraryFile | None:
+        """A library entry by checksum."""
+        return next((f for f in self.library if f.checksum == checksum), None)
+
+    def library_file_named(self, filename: str) -> LibraryFile:
+        """A library entry by file name."""
+        for entry in self.library:
+            if entry.filename == filename:
+                return entry
+        raise KeyError(filename)
+
+    @property
+    def pending_uploads(self) -> int:
+        """Library prints whose upload to the printer has not finished."""
+        return sum(1 for _, waiter in self._uploads if not waiter.done())
+
+    def finish_uploads(self) -> int:
+        """Complete every running upload now; returns how many there were."""
+        pending = [waiter for _, waiter in self._uploads if not waiter.done()]
+        for waiter in pending:
+            _resolve(waiter, "uploaded")
+        return len(pending)
+
+    async def run_library_print(self, record: PrintRequest) -> tuple[int, str]:
+        """Carry out a print request the way the server's print route does.
+
+        Returns (HTTP status, outcome). The upload to the printer takes
+        `upload_delay`; the printer then starts the job named after the file.
+        """
+        entry = self.library_file(record.checksum)
+        if entry is None:
+            return 404, "not_found"
+        record.filename = entry.filename
+        if not entry.printable:
+            return 400, "not_printable"
+        printer = self.printers.get(record.printer_id)
+        if printer is None:
+            return 404, "printer_not_found"
+        if not _accepts_upload(printer):
+            return 502, "upload_failed"
+        if await self._upload() == "shutdown":
+            return 0, "interrupted"
+        if not _accepts_upload(printer):
+            return 502, "upload_failed"
+        if printer.print_refusal == "start" or printer.job_name:
+            return 502, "start_failed"
+        printer.start_job(entry.filename, entry.print_minutes or 30)
+        return 200, "started"
+
+    async def _upload(self) -> str:
+        if self.upload_delay <= 0:
+            return "uploaded"
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[str] = loop.create_future()
+        handle = None
+        if self.realtime:
+            handle = loop.call_later(self.upload_delay, _resolve, waiter, "uploaded")
+        entry = (self.sim_time + self.upload_delay, waiter)
+        self._uploads.append(entry)
+        self._held.add(waiter)
+        try:
+            return await waiter
+        finally:
+            if handle is not None:
+                handle.cancel()
+            self._uploads.remove(entry)
+            self._held.discard(waiter)
+
+    # ============================================================== cameras
+    def camera_frame(
+        self, printer: SimPrinter, *, force_refresh: bool = False
+    ) -> Frame | None:
+        """The built-in camera's current picture, None when it has none to give."""
+        if not printer.camera_delivers:
+            return None
+        return self._frame(printer, "camera", force_refresh=force_refresh)
+
+    def webcam_frame(self, printer: SimPrinter) -> Frame | None:
+        """The external webcam's current picture (independent of the printer)."""
+        url = printer.webcam_url
+        if not url or printer.webcam_error is not None:
+            return None
+        if url.lower().startswith("rtsp") and not self.ffmpeg_available:
+            return None
+        return self._frame(printer, "webcam", force_refresh=False)
+
+    def _frame(self, printer: SimPrinter, source: str, *, force_refresh: bool) -> Frame:
+        key = (printer.id, source)
+        now = self.now()
+        cached = self._frames.get(key)
+        if (
+            cached is not None
+            and not force_refresh
+            and now - cached.taken_at < self.camera_frame_seconds
+        ):
+            return cached
+        counter = self._frame_counters.get(key, 0) + 1
+        self._frame_counters[key] = counter
+        data, content_type = encode_frame(printer, counter, external=source == "webcam")
+        frame = Frame(data, content_type, counter, now)
+        self._frames[key] = frame
+        return frame
+
+    def store_snapshot(
+        self,
+        printer: SimPrinter,
+        frame: Frame,
+        trigger: str = "manual",
+        job_id: int | None = None,
+        notes: str | None = None,
+    ) -> Snapshot:
+        """Keep a snapshot as the server does (file plus database row)."""
+        now = self.clocks.now()
+        extension = "png" if frame.content_type == "image/png" else "jpg"
+        snapshot = Snapshot(
+            id=max((s.id for s in self.snapshots), default=0) + 1,
+            printer_id=printer.id,
+            printer_name=printer.name,
+            printer_type=printer.printer_type,
+            data=frame.data,
+            content_type=frame.content_type,
+            filename=f"snapshot_{printer.id}_{now:%Y%m%d_%H%M%S}.{extension}",
+            captured_at=now.isoformat(),
+            capture_trigger=trigger,
+            job_id=job_id,
+            notes=notes,
+        )
+        self.snapshots.append(snapshot)
+        return snapshot
 
     # =============================================================== faults
     def fault(
@@ -608,7 +846,9 @@ class Simulator:
         """Forget the recorded requests."""
         self.requests.clear()
 
-    def _record(self, request: web.Request, *, websocket: bool) -> None:
+    def _record(
+        self, request: web.Request, *, websocket: bool, auth_rejected: bool = False
+    ) -> None:
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -618,6 +858,7 @@ class Simulator:
                 client=request.remote,
                 websocket=websocket,
                 authorization=request.headers.get("Authorization"),
+                auth_rejected=auth_rejected,
             )
         )
         self.request_received.set()
@@ -671,6 +912,9 @@ class Simulator:
         SystemRoutes(self).register(r)
         PrinterRoutes(self).register(r)
         CameraRoutes(self).register(r)
+        JobRoutes(self).register(r)
+        LibraryRoutes(self).register(r)
+        MaterialRoutes(self).register(r)
         r.add_get("/ws", self._ws.handle)
         self._add_control_routes(r)
         return app
@@ -688,7 +932,13 @@ class Simulator:
             return drop(request)
         started = time.perf_counter()
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-        self._record(request, websocket=upgrade)
+        auth = self.auth
+        authorization = request.headers.get("Authorization")
+        rejected = auth.rejection_status(authorization) if auth else None
+        self._record(request, websocket=upgrade, auth_rejected=rejected is not None)
+        if auth is not None and rejected is not None:
+            # The proxy answers before the server sees the request.
+            return auth.rejection(rejected, credentials_sent=bool(authorization))
         fault = self._find_fault(HTTP_KINDS, request.method, path)
         if fault is not None:
             faulty = await self._apply_http_fault(fault, request)
@@ -790,9 +1040,43 @@ class Simulator:
             },
             "requests": len(self.requests),
             "update_check": self.update_check,
+            "auth": self.auth.describe() if self.auth else None,
+            "analytics": self.analytics,
+            "currency": self.currency,
+            "upload_delay": self.upload_delay,
+            "pending_uploads": self.pending_uploads,
+            "jobs": [job.to_json() for job in self.jobs.query()],
+            "library": [
+                {
+                    "filename": f.filename,
+                    "checksum": f.checksum,
+                    "printable": f.printable,
+                }
+                for f in self.library
+            ],
+            "materials": len(self.materials),
+            "snapshots": len(self.snapshots),
+            "print_requests": [
+                {
+                    "checksum": r.checksum,
+                    "printer_id": r.printer_id,
+                    "filename": r.filename,
+                    "outcome": r.outcome,
+                    "status": r.status,
+                }
+                for r in self.print_requests
+            ],
         }
 
 
 def _resolve(waiter: asyncio.Future[str], value: str) -> None:
     if not waiter.done():
         waiter.set_result(value)
+
+
+def _accepts_upload(printer: SimPrinter) -> bool:
+    return (
+        printer.connected
+        and not printer.unreachable
+        and printer.print_refusal != "upload"
+    )

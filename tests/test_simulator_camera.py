@@ -473,6 +473,14 @@ async def test_camera_control_route(
         f"{sim.url}/_simulator/printers/nope/camera", json={}
     ) as response:
         assert response.status == 404
+    async with session.post(
+        f"{sim.url}/_simulator/printers",
+        json={"name": "Prusa XL", "printer_type": "prusa_core", "camera": True},
+    ) as response:
+        added = await response.json()
+    data, response = await get_image(session, camera_url(sim, added["id"], "preview"))
+    assert response.headers["Content-Type"] == "image/png"
+    assert decode(data).format == "PNG"
 
 
 async def test_frames_change_on_every_request_without_cache(

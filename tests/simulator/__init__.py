@@ -6,13 +6,13 @@ real sockets with aiohttp and the standard library only, and misbehaves on deman
 """
 
 from .auth import ProxyAuth
+from .cameras import Snapshot
 from .faults import Fault, FaultKind
 from .jobs import JobRecord
 from .library import LibraryFile
 from .materials import MaterialSpool
 from .printers import PrinterActionError, SimPrinter
-from .routes_camera import Snapshot
-from .routes_library import PrintRequest
+from .prints import PrintRequest
 from .server import RecordedRequest, Simulator, default_fleet
 
 __all__ = [

@@ -333,7 +333,7 @@ def add_control_routes(sim: Simulator, router: web.UrlDispatcher) -> None:
         return json_response({"finished": sim.finish_uploads()})
 
     async def print_requests(request: web.Request) -> web.Response:
-        return json_response(sim.state()["print_requests"])
+        return json_response(simulator_state(sim)["print_requests"])
 
     async def drop_websockets(request: web.Request) -> web.Response:
         return json_response({"dropped": await sim.drop_websockets()})
@@ -409,3 +409,59 @@ def _guard(handler: Any) -> Any:
         return response
 
     return wrapped
+
+
+def simulator_state(sim: Simulator) -> dict[str, Any]:
+    """A JSON view of the whole simulator (GET /_simulator/state)."""
+    return {
+        "url": sim.url,
+        "up": sim.is_up,
+        "version": sim.version,
+        "trending": sim.trending,
+        "realtime": sim.realtime,
+        "poll_interval": sim.poll_interval,
+        "sim_time": sim.sim_time,
+        "overall_status": sim.overall_status,
+        "services": sim.services,
+        "printers": [
+            {
+                **sim._printer_json(printer, list_view=True),
+                "progress": printer.progress,
+                "remaining_minutes": printer.remaining_minutes,
+            }
+            for printer in sim.printers.values()
+        ],
+        "faults": [fault.to_dict() for fault in sim.faults],
+        "ws_clients": sim.ws_clients,
+        "ws_subscriptions": {
+            str(cid): sorted(subs) for cid, subs in sim.ws_subscriptions.items()
+        },
+        "requests": len(sim.requests),
+        "update_check": sim.update_check,
+        "auth": sim.auth.describe() if sim.auth else None,
+        "analytics": sim.analytics,
+        "currency": sim.currency,
+        "upload_delay": sim.upload_delay,
+        "pending_uploads": sim.pending_uploads,
+        "jobs": [job.to_json() for job in sim.jobs.query()],
+        "library": [
+            {
+                "filename": f.filename,
+                "checksum": f.checksum,
+                "printable": f.printable,
+            }
+            for f in sim.library
+        ],
+        "materials": len(sim.materials),
+        "snapshots": len(sim.snapshots),
+        "print_requests": [
+            {
+                "checksum": r.checksum,
+                "printer_id": r.printer_id,
+                "filename": r.filename,
+                "outcome": r.outcome,
+                "status": r.status,
+            }
+            for r in sim.print_requests
+        ],
+    }

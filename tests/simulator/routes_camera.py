@@ -6,8 +6,7 @@ FastAPI's 422 before the printer is even looked up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
@@ -20,7 +19,6 @@ from .common import (
     validation_error,
     validation_failed,
 )
-from .frames import HEIGHT, WIDTH, Scene, frame_jpeg, frame_png, parse_colour
 from .params import (
     Errors,
     body_object,
@@ -34,6 +32,7 @@ from .params import (
 )
 
 if TYPE_CHECKING:
+    from .cameras import Frame
     from .printers import SimPrinter
     from .server import Simulator
 
@@ -54,55 +53,6 @@ BAMBU_NO_CAMERA = (
     "automatically detected."
 )
 FFMPEG_MISSING = "RTSP stream requires ffmpeg. Install with: apt-get install ffmpeg"
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One captured camera picture."""
-
-    data: bytes
-    content_type: str
-    counter: int
-    taken_at: float
-
-
-@dataclass
-class Snapshot:
-    """A stored snapshot (the server keeps the file and a database row)."""
-
-    id: int
-    printer_id: str
-    printer_name: str
-    printer_type: str
-    data: bytes
-    content_type: str
-    filename: str
-    captured_at: str
-    capture_trigger: str
-    job_id: int | None
-    notes: str | None
-
-    def to_json(self, *, response_content_type: str | None = None) -> dict[str, Any]:
-        """The SnapshotResponse."""
-        return {
-            "id": self.id,
-            "printer_id": self.printer_id,
-            "job_id": self.job_id,
-            "filename": self.filename,
-            "file_size": len(self.data),
-            "content_type": response_content_type or self.content_type,
-            "captured_at": self.captured_at,
-            "capture_trigger": self.capture_trigger,
-            "width": WIDTH,
-            "height": HEIGHT,
-            "is_valid": True,
-            "notes": self.notes,
-            # The job join matches an integer job_id against text job ids: never set.
-            "job_name": None,
-            "job_status": None,
-            "printer_name": self.printer_name,
-            "printer_type": self.printer_type,
-        }
 
 
 def webcam_type(url: str) -> str:
@@ -389,24 +339,3 @@ class CameraRoutes:
                 "Content-Disposition": f'attachment; filename="{snapshot.filename}"',
             },
         )
-
-
-def scene_for(printer: SimPrinter, counter: int) -> Scene:
-    """What the printer's camera sees now."""
-    progress = printer.progress if printer.job_name else None
-    return Scene(
-        counter=counter,
-        progress=progress,
-        filament=parse_colour(printer.active_filament_color),
-        label=printer.name,
-    )
-
-
-def encode_frame(
-    printer: SimPrinter, counter: int, *, external: bool
-) -> tuple[bytes, str]:
-    """A frame in the format the source delivers: JPEG (Bambu Lab, webcams), PNG (Prusa)."""
-    scene = scene_for(printer, counter)
-    if external or printer.printer_type == "bambu_lab":
-        return frame_jpeg(scene), "image/jpeg"
-    return frame_png(scene), "image/png"

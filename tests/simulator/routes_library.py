@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -23,29 +22,13 @@ from .params import (
     required_str,
     str_param,
 )
+from .prints import PrintRequest
 
 if TYPE_CHECKING:
     from .server import Simulator
 
 API = "/api/v1"
 SORT_KEYS = ("created_at", "filename", "file_size", "last_modified")
-
-
-@dataclass
-class PrintRequest:
-    """A POST /library/files/{checksum}/print the server received, and its outcome.
-
-    `outcome` is None while the upload runs, then one of: started, not_found,
-    not_printable, printer_not_found, upload_failed, start_failed, interrupted.
-    """
-
-    checksum: str
-    printer_id: str
-    time: float
-    filename: str | None = None
-    outcome: str | None = None
-    status: int | None = None
-    done: bool = False
 
 
 class LibraryRoutes:

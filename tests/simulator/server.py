@@ -15,6 +15,7 @@ from typing import Any, Self
 from aiohttp import WSCloseCode, web
 
 from .auth import ProxyAuth
+from .cameras import CameraSet, Frame, Snapshot
 from .common import (
     BARE_RESPONSE_KEY,
     JSON_CONTENT_TYPE,
@@ -34,10 +35,11 @@ from .jobs import JobHistory
 from .library import LibraryFile, default_library
 from .materials import MaterialSpool, default_spools, spool_id
 from .printers import DEFAULT_NAMES, SimPrinter
+from .prints import LibraryPrints, PrintRequest
 from .ratelimit import RateLimiter, is_limited_path, retry_after_header
-from .routes_camera import CameraRoutes, Frame, Snapshot, encode_frame
+from .routes_camera import CameraRoutes
 from .routes_jobs import JobRoutes
-from .routes_library import LibraryRoutes, PrintRequest
+from .routes_library import LibraryRoutes
 from .routes_materials import MaterialRoutes
 from .routes_printers import PrinterRoutes
 from .routes_system import SystemRoutes
@@ -191,12 +193,10 @@ class Simulator:
         self.materials: list[MaterialSpool] = (
             [] if fresh else default_spools(now, self._catalog_rng)
         )
-        self.snapshots: list[Snapshot] = []
+        self.cameras = CameraSet(self)
+        self.prints = LibraryPrints(self)
         self.print_requests: list[PrintRequest] = []
         self.print_request_received = asyncio.Event()
-        self._frames: dict[tuple[str, str], Frame] = {}
-        self._frame_counters: dict[tuple[str, str], int] = {}
-        self._uploads: list[tuple[float, asyncio.Future[str]]] = []
 
         self.printers: dict[str, SimPrinter] = {}
         self._printer_index = 0
@@ -479,9 +479,7 @@ class Simulator:
         self.sim_time += seconds
         for printer in self.printers.values():
             printer.advance(seconds)
-        for due, waiter in list(self._uploads):
-            if due <= self.sim_time:
-                _resolve(waiter, "uploaded")
+        self.prints.advance_to(self.sim_time)
 
     def _sync_realtime(self) -> None:
         if not self.realtime:
@@ -599,94 +597,31 @@ class Simulator:
     @property
     def pending_uploads(self) -> int:
         """Library prints whose upload to the printer has not finished."""
-        return sum(1 for _, waiter in self._uploads if not waiter.done())
+        return self.prints.pending
 
     def finish_uploads(self) -> int:
         """Complete every running upload now; returns how many there were."""
-        pending = [waiter for _, waiter in self._uploads if not waiter.done()]
-        for waiter in pending:
-            _resolve(waiter, "uploaded")
-        return len(pending)
+        return self.prints.finish_uploads()
 
     async def run_library_print(self, record: PrintRequest) -> tuple[int, str]:
-        """Carry out a print request the way the server's print route does.
-
-        Returns (HTTP status, outcome). The upload to the printer takes
-        `upload_delay`; the printer then starts the job named after the file.
-        """
-        entry = self.library_file(record.checksum)
-        if entry is None:
-            return 404, "not_found"
-        record.filename = entry.filename
-        if not entry.printable:
-            return 400, "not_printable"
-        printer = self.printers.get(record.printer_id)
-        if printer is None:
-            return 404, "printer_not_found"
-        if not _accepts_upload(printer):
-            return 502, "upload_failed"
-        if await self._upload() == "shutdown":
-            return 0, "interrupted"
-        if not _accepts_upload(printer):
-            return 502, "upload_failed"
-        if printer.print_refusal == "start" or printer.job_name:
-            return 502, "start_failed"
-        printer.start_job(entry.filename, entry.print_minutes or 30)
-        return 200, "started"
-
-    async def _upload(self) -> str:
-        if self.upload_delay <= 0:
-            return "uploaded"
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[str] = loop.create_future()
-        handle = None
-        if self.realtime:
-            handle = loop.call_later(self.upload_delay, _resolve, waiter, "uploaded")
-        entry = (self.sim_time + self.upload_delay, waiter)
-        self._uploads.append(entry)
-        self._held.add(waiter)
-        try:
-            return await waiter
-        finally:
-            if handle is not None:
-                handle.cancel()
-            self._uploads.remove(entry)
-            self._held.discard(waiter)
+        """Carry out a print request the way the server's print route does."""
+        return await self.prints.run(record)
 
     # ============================================================== cameras
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The stored snapshots, oldest first."""
+        return self.cameras.snapshots
+
     def camera_frame(
         self, printer: SimPrinter, *, force_refresh: bool = False
     ) -> Frame | None:
         """The built-in camera's current picture, None when it has none to give."""
-        if not printer.camera_delivers:
-            return None
-        return self._frame(printer, "camera", force_refresh=force_refresh)
+        return self.cameras.camera_frame(printer, force_refresh=force_refresh)
 
     def webcam_frame(self, printer: SimPrinter) -> Frame | None:
         """The external webcam's current picture (independent of the printer)."""
-        url = printer.webcam_url
-        if not url or printer.webcam_error is not None:
-            return None
-        if url.lower().startswith("rtsp") and not self.ffmpeg_available:
-            return None
-        return self._frame(printer, "webcam", force_refresh=False)
-
-    def _frame(self, printer: SimPrinter, source: str, *, force_refresh: bool) -> Frame:
-        key = (printer.id, source)
-        now = self.now()
-        cached = self._frames.get(key)
-        if (
-            cached is not None
-            and not force_refresh
-            and now - cached.taken_at < self.camera_frame_seconds
-        ):
-            return cached
-        counter = self._frame_counters.get(key, 0) + 1
-        self._frame_counters[key] = counter
-        data, content_type = encode_frame(printer, counter, external=source == "webcam")
-        frame = Frame(data, content_type, counter, now)
-        self._frames[key] = frame
-        return frame
+        return self.cameras.webcam_frame(printer)
 
     def store_snapshot(
         self,
@@ -697,23 +632,7 @@ class Simulator:
         notes: str | None = None,
     ) -> Snapshot:
         """Keep a snapshot as the server does (file plus database row)."""
-        now = self.clocks.now()
-        extension = "png" if frame.content_type == "image/png" else "jpg"
-        snapshot = Snapshot(
-            id=max((s.id for s in self.snapshots), default=0) + 1,
-            printer_id=printer.id,
-            printer_name=printer.name,
-            printer_type=printer.printer_type,
-            data=frame.data,
-            content_type=frame.content_type,
-            filename=f"snapshot_{printer.id}_{now:%Y%m%d_%H%M%S}.{extension}",
-            captured_at=now.isoformat(),
-            capture_trigger=trigger,
-            job_id=job_id,
-            notes=notes,
-        )
-        self.snapshots.append(snapshot)
-        return snapshot
+        return self.cameras.store_snapshot(printer, frame, trigger, job_id, notes)
 
     # =============================================================== faults
     def fault(
@@ -1015,68 +934,11 @@ class Simulator:
 
     def state(self) -> dict[str, Any]:
         """Return a JSON view of the whole simulator (for GET /_simulator/state)."""
-        return {
-            "url": self.url,
-            "up": self.is_up,
-            "version": self.version,
-            "trending": self.trending,
-            "realtime": self.realtime,
-            "poll_interval": self.poll_interval,
-            "sim_time": self.sim_time,
-            "overall_status": self.overall_status,
-            "services": self.services,
-            "printers": [
-                {
-                    **self._printer_json(printer, list_view=True),
-                    "progress": printer.progress,
-                    "remaining_minutes": printer.remaining_minutes,
-                }
-                for printer in self.printers.values()
-            ],
-            "faults": [fault.to_dict() for fault in self.faults],
-            "ws_clients": self.ws_clients,
-            "ws_subscriptions": {
-                str(cid): sorted(subs) for cid, subs in self.ws_subscriptions.items()
-            },
-            "requests": len(self.requests),
-            "update_check": self.update_check,
-            "auth": self.auth.describe() if self.auth else None,
-            "analytics": self.analytics,
-            "currency": self.currency,
-            "upload_delay": self.upload_delay,
-            "pending_uploads": self.pending_uploads,
-            "jobs": [job.to_json() for job in self.jobs.query()],
-            "library": [
-                {
-                    "filename": f.filename,
-                    "checksum": f.checksum,
-                    "printable": f.printable,
-                }
-                for f in self.library
-            ],
-            "materials": len(self.materials),
-            "snapshots": len(self.snapshots),
-            "print_requests": [
-                {
-                    "checksum": r.checksum,
-                    "printer_id": r.printer_id,
-                    "filename": r.filename,
-                    "outcome": r.outcome,
-                    "status": r.status,
-                }
-                for r in self.print_requests
-            ],
-        }
+        from .control import simulator_state
+
+        return simulator_state(self)
 
 
 def _resolve(waiter: asyncio.Future[str], value: str) -> None:
     if not waiter.done():
         waiter.set_result(value)
-
-
-def _accepts_upload(printer: SimPrinter) -> bool:
-    return (
-        printer.connected
-        and not printer.unreachable
-        and printer.print_refusal != "upload"
-    )

@@ -2,8 +2,9 @@
 
     python -m tests.simulator --port 8000 --printers 3 --trending seed --scenario demo
 
-Control it over HTTP under /_simulator/ (faults, services, printers, restart); see
-`tests/simulator/control.py`. Stops cleanly on SIGINT/SIGTERM.
+Control it over HTTP under /_simulator/ (faults, services, printers, cameras, jobs,
+spools, authentication, restart); see `tests/simulator/control.py`. Stops cleanly on
+SIGINT/SIGTERM.
 """
 
 from __future__ import annotations

@@ -116,6 +116,12 @@ class Simulator:
     Deterministic by default: printers only change through `advance()` and the test's
     own calls, and pushes happen on `poll()`. With `realtime=True` the printers move
     with the clock and the simulator polls and pushes every `poll_interval` seconds.
+
+    Besides printers it keeps what the server keeps: a job history (`jobs`), a file
+    library (`library`), spools (`materials`) and camera snapshots (`snapshots`). The
+    keyword options `auth`, `auth_failure_status`, `currency`, `analytics`, `fresh`,
+    `upload_delay`, `camera_frame_seconds`, `ffmpeg_available` and
+    `report_last_snapshot` are described in README.md.
     """
 
     def __init__(

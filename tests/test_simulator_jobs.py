@@ -254,6 +254,18 @@ async def test_restart_forgets_jobs(sim: Simulator) -> None:
             assert await response.json() == []
 
 
+async def test_deleting_a_printer_deletes_its_jobs(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    run_three_jobs(sim)
+    prusa = sim.printer(1)
+    async with session.delete(f"{sim.url}{API}/printers/{prusa.id}") as response:
+        assert response.status == 204
+    body = await get_json(session, f"{sim.url}{API}/jobs")
+    assert {job["printer_id"] for job in body["jobs"]} == {sim.printer(0).id}
+    assert body["total_count"] == 2
+
+
 async def test_job_control_routes(
     sim: Simulator, session: aiohttp.ClientSession
 ) -> None:

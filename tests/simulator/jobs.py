@@ -178,6 +178,11 @@ class JobHistory:
             if printer.job_name:
                 self.started(printer)
 
+    def drop_printer(self, printer_id: str) -> None:
+        """Delete a printer's records (the job table cascades printer deletions)."""
+        self.records = [r for r in self.records if r.printer_id != printer_id]
+        self._open.pop(printer_id, None)
+
     def get(self, job_id: str) -> JobRecord | None:
         """A record by id."""
         return next((r for r in self.records if r.id == job_id), None)

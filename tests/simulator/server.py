@@ -462,9 +462,10 @@ class Simulator:
         return printer
 
     def remove_printer(self, printer_id: str) -> SimPrinter:
-        """Remove a printer from the fleet (its job records stay)."""
+        """Remove a printer from the fleet; its job records go with it."""
         printer = self.printers.pop(printer_id)
         printer.listener = None
+        self.jobs.drop_printer(printer_id)
         return printer
 
     def printer(self, index_or_id: int | str) -> SimPrinter:

@@ -498,6 +498,14 @@ class Case:
     fresh: bool = False
     path: str | None = None
     setup: Callable[[Simulator], None] | None = None
+    name: str = ""
+
+    @property
+    def id(self) -> str:
+        """The test id: file, fleet and what is compared."""
+        parts = [self.file, self.fleet, "fresh" if self.fresh else "", self.name]
+        parts.append("exact" if self.exact else self.kind)
+        return "-".join(part for part in parts if part)
 
 
 CASES = [
@@ -618,6 +626,7 @@ CASES = [
         "camera_status",
         fleet="living",
         path=f"/api/v1/printers/{PRUSA_ID}/camera/status",
+        name="prusa",
     ),
     Case("camera_preview_no_frame_503.json", "error", exact=True),
     Case("camera_stream_unavailable_503.json", "error", exact=True),
@@ -709,6 +718,7 @@ async def start(fleet: str, *, fresh: bool = False) -> Simulator:
 
 
 def test_every_capture_is_accounted_for() -> None:
+    assert len({case.id for case in CASES}) == len(CASES)
     covered = {case.file for case in CASES} | {"rate_limited_429.json"}
     assert set(CAPTURES) == covered | set(NOT_SERVED), (
         f"neither reproduced nor listed: {sorted(set(CAPTURES) - covered - set(NOT_SERVED))}; "
@@ -720,7 +730,7 @@ def test_every_capture_is_accounted_for() -> None:
 @pytest.mark.parametrize(
     "case",
     [c for c in CASES if c.file != "rate_limited_429.json"],
-    ids=lambda c: f"{c.file}-{c.fleet}",
+    ids=lambda c: c.id,
 )
 async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> None:
     capture = CAPTURES[case.file]
@@ -753,6 +763,24 @@ async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> No
         assert without_volatile(body, case.volatile) == without_volatile(
             expected, case.volatile
         )
+
+
+async def test_snapshot_taken_matches_schema(session: aiohttp.ClientSession) -> None:
+    """POST .../camera/snapshot succeeds only with a camera; no capture shows that."""
+    sim = await start("living")
+    try:
+        async with session.post(
+            f"{sim.url}/api/v1/printers/{BAMBU_ID}/camera/snapshot",
+            json={"printer_id": BAMBU_ID, "capture_trigger": "manual"},
+        ) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/json"
+            assert response.headers["X-RateLimit-Limit"] == "10"
+            body = await response.json()
+    finally:
+        await sim.stop()
+    reference, _, _ = schema_reference("SnapshotResponse", "$")
+    assert_same_shape(body, reference, schema_kind("SnapshotResponse"))
 
 
 async def test_rate_limited_capture(session: aiohttp.ClientSession) -> None:

@@ -12,6 +12,8 @@ from PIL import Image
 import pytest
 
 from tests.simulator import FaultKind, SimPrinter, Simulator
+from tests.simulator.frames import Scene, frame_jpeg, parse_colour
+from tests.simulator.jpeg import encode_jpeg, jpeg_size
 from tests.simulator.testing import ManualClock, running_simulator
 
 API = "/api/v1"
@@ -490,3 +492,21 @@ async def test_frames_change_on_every_request_without_cache(
         url = camera_url(sim, sim.printer(0).id, "preview")
         frames = [(await get_image(session, url))[0] for _ in range(3)]
     assert len(set(frames)) == 3
+
+
+def test_frame_encoders() -> None:
+    scene = Scene(counter=7, progress=None, filament=(0, 0, 0))
+    data = frame_jpeg(scene)
+    assert jpeg_size(data) == (160, 120)
+    assert b"printernizer-sim frame 7" in data  # the comment segment
+    assert decode(data).size == (160, 120)
+    with pytest.raises(ValueError, match="not a JPEG"):
+        jpeg_size(b"\x89PNG")
+    with pytest.raises(ValueError, match="width"):
+        encode_jpeg(2, 2, b"\x00" * 11)
+    # Odd sizes are padded to whole blocks and still decode.
+    odd = encode_jpeg(13, 9, b"\x80" * (13 * 9 * 3))
+    assert decode(odd).size == (13, 9)
+    assert parse_colour("#FF6A13") == (255, 106, 19)
+    for bad in (None, "red", "#GG0000", 3):
+        assert parse_colour(bad, (1, 2, 3)) == (1, 2, 3)

@@ -1111,6 +1111,15 @@ async def test_command_line(socket_enabled: None) -> None:
         "--host",
         "--seed",
         "--scenario",
+        "--auth",
+        "--auth-token",
+        "--auth-failure-status",
+        "--fresh",
+        "--cameras",
+        "--webcam-url",
+        "--no-analytics",
+        "--currency",
+        "--upload-delay",
     ):
         assert option in help_text
     process = await asyncio.create_subprocess_exec(

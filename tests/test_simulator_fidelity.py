@@ -1,13 +1,18 @@
 """The simulator against the captured responses of the real server.
 
-Every captured response is either reproduced here (same status, content type, headers
-that matter, keys at every level, JSON types and enum values) or listed in NOT_SERVED
-with the reason. A capture the simulator cannot reproduce fails; it is never skipped.
+Every captured response (both indexes, `_index.tsv` and `_index_<date>.tsv`) is either
+reproduced here (same status, content type, headers that matter, keys at every level,
+JSON types and enum values) or listed in NOT_SERVED with the reason. A capture the
+simulator cannot reproduce fails; it is never skipped.
+
+Where a capture only shows an empty list or map (a fresh server), the items the
+simulator sends are checked against the server's own schema in `openapi.json`, or
+against the structure its source code builds (noted where used).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 import fnmatch
 import json
@@ -17,7 +22,12 @@ import aiohttp
 import pytest
 
 from tests.simulator import SimPrinter, Simulator
-from tests.simulator.testing import ManualClock, load_captures, load_jsonl
+from tests.simulator.testing import (
+    CAPTURES_DIR,
+    ManualClock,
+    load_captures,
+    load_jsonl,
+)
 
 CAPTURES = load_captures()
 PRUSA_ID = "825f54eb-66d1-4902-97f2-eb8be782dc2b"
@@ -39,8 +49,23 @@ ERROR_CODES = {
     "VALIDATION_ERROR",
     "INTERNAL_SERVER_ERROR",
     "RATE_LIMIT_EXCEEDED",
+    "LIBRARY_ITEM_NOT_FOUND",
+    # FastAPI HTTPExceptions raised by routers (e.g. the library print route).
+    "HTTP_400",
+    "HTTP_404",
+    "HTTP_502",
 }
 ENVELOPE_ENUMS = {"$.status": {"error"}, "$.error_code": ERROR_CODES}
+JOB_STATUSES = {
+    "pending",
+    "running",
+    "printing",
+    "paused",
+    "completed",
+    "failed",
+    "cancelled",
+    "unknown",
+}
 
 # Fields the contract marks optional (`?` or `null | ...`), by response kind. Only these
 # may be null in one response and a value in the other.
@@ -97,11 +122,72 @@ def _prefixed(prefix: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Kind:
-    """What a response is: which fields may be null and which values are enums."""
+    """What a response is: which fields may be null and which values are enums.
+
+    `maps` names objects whose keys are data (e.g. material types); each of their
+    values is compared with the reference value given.
+    """
 
     nullable: frozenset[str] = frozenset()
     examples: Mapping[str, Any] = field(default_factory=dict)
     enums: Mapping[str, set[Any]] = field(default_factory=dict)
+    maps: Mapping[str, Any] = field(default_factory=dict)
+
+
+OPENAPI = json.loads((CAPTURES_DIR / "openapi.json").read_text())
+_OPENAPI_EXAMPLES = {"integer": 0, "number": 0.0, "string": "", "boolean": False}
+
+
+def _schema_example(schema: Mapping[str, Any]) -> Any:
+    if "$ref" in schema:
+        target = OPENAPI["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return "" if "enum" in target else schema_reference(target, "$")[0]
+    kind = schema.get("type")
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return _OPENAPI_EXAMPLES[kind]
+
+
+def schema_reference(
+    schema: Mapping[str, Any] | str, where: str
+) -> tuple[dict[str, Any], set[str], dict[str, Any]]:
+    """A reference object from the server's OpenAPI schema.
+
+    Returns (object with an example value of the right type per property, the paths
+    under `where` the schema makes nullable, example values for those paths).
+    """
+    if isinstance(schema, str):
+        schema = OPENAPI["components"]["schemas"][schema]
+    reference: dict[str, Any] = {}
+    nullable: set[str] = set()
+    examples: dict[str, Any] = {}
+    for key, prop in schema["properties"].items():
+        options = prop.get("anyOf", [prop])
+        concrete = [option for option in options if option.get("type") != "null"]
+        value = _schema_example(concrete[0])
+        reference[key] = value
+        if len(concrete) < len(options):
+            nullable.add(f"{where}.{key}")
+            examples[f"{where}.{key}"] = value
+    return reference, nullable, examples
+
+
+def schema_list_kind(schema: str, where: str, **extra: Any) -> Kind:
+    """A Kind for a list of `schema` objects at `where` (e.g. `$.jobs`)."""
+    item, nullable, examples = schema_reference(schema, f"{where}[]")
+    return Kind(
+        nullable=frozenset(nullable),
+        examples={f"{where}[]": item, **examples},
+        **extra,
+    )
+
+
+def schema_kind(schema: str, **extra: Any) -> Kind:
+    """A Kind for one `schema` object."""
+    _, nullable, examples = schema_reference(schema, "$")
+    return Kind(nullable=frozenset(nullable), examples=examples, **extra)
 
 
 KINDS = {
@@ -152,6 +238,42 @@ KINDS = {
         enums={"$.status": PRINTER_STATUSES},
     ),
     "error": Kind(enums=ENVELOPE_ENUMS),
+    "camera_status": schema_kind("CameraStatus"),
+    "snapshot_list": schema_list_kind(
+        "SnapshotResponse",
+        "$",
+        enums={
+            "$[].capture_trigger": {
+                "manual",
+                "auto",
+                "job_start",
+                "job_complete",
+                "job_failed",
+            }
+        },
+    ),
+    "job_list": schema_list_kind(
+        "JobResponse",
+        "$.jobs",
+        enums={"$.jobs[].status": JOB_STATUSES},
+    ),
+    "job": schema_kind("JobResponse", enums={"$.status": JOB_STATUSES}),
+    "library_list": schema_list_kind("LibraryFileResponse", "$.files"),
+    "material_list": schema_list_kind("MaterialResponse", "$"),
+    # The by_* maps are built in MaterialService.get_statistics (server source).
+    "material_stats": Kind(
+        examples={"$.low_stock[]": ""},
+        maps={
+            "$.by_type": {
+                "count": 0,
+                "total_weight": 0.0,
+                "remaining_weight": 0.0,
+                "value": "",
+            },
+            "$.by_brand": {"count": 0, "total_weight": 0.0, "remaining_weight": 0.0},
+            "$.by_color": 0,
+        },
+    ),
     "ws_status": Kind(
         nullable=frozenset(
             f"$.data.{key}"
@@ -212,6 +334,11 @@ def assert_same_shape(actual: Any, expected: Any, kind: Kind, where: str = "$") 
         f"{where}: {json_type(actual)} {actual!r} here, {json_type(expected)} "
         f"{expected!r} in the capture"
     )
+    if where in kind.maps:
+        assert isinstance(actual, dict), f"{where}: {actual!r} is not an object"
+        for value in actual.values():
+            assert_same_shape(value, kind.maps[where], kind, f"{where}.*")
+        return
     if isinstance(expected, dict):
         assert set(actual) == set(expected), (
             f"{where}: keys differ; missing {sorted(set(expected) - set(actual))}, "
@@ -335,9 +462,31 @@ def living_fleet() -> list[SimPrinter]:
 FLEETS = {"captured": captured_fleet, "living": living_fleet, "empty": list}
 
 
+def finish_the_shorter_job(sim: Simulator) -> None:
+    """Living fleet: the Prusa's 20-minute job completes, the Bambu one still runs."""
+    sim.advance(20 * 60)
+
+
+def take_snapshot(sim: Simulator) -> None:
+    """A stored snapshot of the Bambu printer's camera."""
+    bambu = sim.printers[BAMBU_ID]
+    frame = sim.camera_frame(bambu)
+    assert frame is not None
+    sim.store_snapshot(bambu, frame)
+
+
+def start_a_job_on_the_prusa(sim: Simulator) -> None:
+    """One job that has not ended (the capture had one pending job)."""
+    sim.printers[PRUSA_ID].start_job("benchy.gcode", duration_minutes=60)
+
+
 @dataclass(frozen=True)
 class Case:
-    """A captured response and how to reproduce it."""
+    """A captured response and how to reproduce it.
+
+    `path` replaces the captured path; `{bambu_id}`, `{prusa_id}` and `{job_id}` (the
+    newest job) are filled in. `setup` runs on the simulator before the request.
+    """
 
     file: str
     kind: str
@@ -346,6 +495,17 @@ class Case:
     restart: bool = False
     volatile: tuple[str, ...] = ()
     body: Any = None
+    fresh: bool = False
+    path: str | None = None
+    setup: Callable[[Simulator], None] | None = None
+    name: str = ""
+
+    @property
+    def id(self) -> str:
+        """The test id: file, fleet and what is compared."""
+        parts = [self.file, self.fleet, "fresh" if self.fresh else "", self.name]
+        parts.append("exact" if self.exact else self.kind)
+        return "-".join(part for part in parts if part)
 
 
 CASES = [
@@ -459,28 +619,80 @@ CASES = [
         },
     ),
     Case("rate_limited_429.json", "error"),
+    # Cameras and snapshots.
+    Case("camera_status_bambu.json", "camera_status", fleet="living"),
+    Case(
+        "camera_status_bambu.json",
+        "camera_status",
+        fleet="living",
+        path=f"/api/v1/printers/{PRUSA_ID}/camera/status",
+        name="prusa",
+    ),
+    Case("camera_preview_no_frame_503.json", "error", exact=True),
+    Case("camera_stream_unavailable_503.json", "error", exact=True),
+    Case("camera_preview_no_camera_400.json", "error", exact=True),
+    Case(
+        "camera_snapshot_no_frame.json",
+        "error",
+        exact=True,
+        body={"printer_id": BAMBU_ID, "capture_trigger": "manual"},
+    ),
+    Case("snapshots_empty.json", "plain", exact=True),
+    Case("snapshots_empty.json", "snapshot_list", fleet="living", setup=take_snapshot),
+    # Jobs and statistics.
+    Case("jobs_empty.json", "plain", fleet="empty", exact=True),
+    Case("jobs_for_printer_empty.json", "plain", exact=True),
+    Case("jobs_validation_error.json", "error", exact=True),
+    Case("jobs.json", "job_list", fleet="living", setup=finish_the_shorter_job),
+    Case("jobs_after_running.json", "job_list", fleet="living"),
+    Case(
+        "job_detail.json",
+        "job",
+        fleet="living",
+        path="/api/v1/jobs/{job_id}",
+        setup=finish_the_shorter_job,
+    ),
+    Case("job_not_found.json", "error", exact=True),
+    Case("analytics_summary.json", "plain", exact=True),
+    Case(
+        "analytics_summary.json", "plain", fleet="living", setup=finish_the_shorter_job
+    ),
+    Case("analytics_overview.json", "plain", fleet="empty", exact=True),
+    Case(
+        "analytics_overview.json", "plain", fleet="living", setup=finish_the_shorter_job
+    ),
+    Case(
+        "analytics_overview_after.json",
+        "plain",
+        exact=True,
+        setup=start_a_job_on_the_prusa,
+    ),
+    Case("files_statistics.json", "plain", exact=True),
+    # Library, materials, settings.
+    Case("library_files_empty.json", "plain", exact=True, fresh=True),
+    Case("library_files_empty.json", "library_list"),
+    Case("library_statistics.json", "plain", exact=True, fresh=True),
+    Case("library_statistics.json", "plain"),
+    Case(
+        "library_print_unknown_file_404.json",
+        "error",
+        exact=True,
+        body={"printer_id": BAMBU_ID},
+    ),
+    Case("materials_empty.json", "plain", exact=True, fresh=True),
+    Case("materials_empty.json", "material_list"),
+    Case("materials_stats.json", "plain", exact=True, fresh=True),
+    Case("materials_stats.json", "material_stats"),
+    Case("settings_application.json", "plain", exact=True),
 ]
 
 NOT_SERVED = {
     "openapi.json": "the server's own schema document; the simulator serves no OpenAPI",
     "metrics_when_frontend_dir_absent.txt": "a probe without the web UI; real images answer 404 (metrics.txt)",
     "debug_system_info.json": "a debug route the integration must not depend on",
-    "jobs.json": "jobs are not part of what the integration reads",
-    "jobs_empty.json": "jobs are not simulated",
-    "jobs_after_running.json": "jobs are not simulated",
-    "jobs_validation_error.json": "jobs are not simulated",
-    "job_create.json": "jobs are not simulated",
-    "job_detail.json": "jobs are not simulated",
-    "job_not_found.json": "jobs are not simulated",
-    "job_status_running.json": "jobs are not simulated",
-    "analytics_summary.json": "aggregate statistics are not simulated",
-    "analytics_overview.json": "aggregate statistics are not simulated",
-    "analytics_overview_after.json": "aggregate statistics are not simulated",
-    "files_statistics.json": "aggregate statistics are not simulated",
-    "library_statistics.json": "aggregate statistics are not simulated",
-    "materials_stats.json": "aggregate statistics are not simulated",
-    "usage_stats_status.json": "aggregate statistics are not simulated",
-    "settings_application.json": "server settings are not simulated",
+    "job_create.json": "jobs are not created by hand (POST /api/v1/jobs); they come from the printers",
+    "job_status_running.json": "PUT /api/v1/jobs/{id}/status is not simulated; printers move their jobs",
+    "usage_stats_status.json": "the telemetry opt-in status is not simulated",
     "printer_update_bad_ip.json": "PUT /api/v1/printers/{id} is not simulated",
 }
 
@@ -491,8 +703,8 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-async def start(fleet: str) -> Simulator:
-    sim = Simulator(printers=FLEETS[fleet](), clock=ManualClock())
+async def start(fleet: str, *, fresh: bool = False) -> Simulator:
+    sim = Simulator(printers=FLEETS[fleet](), clock=ManualClock(), fresh=fresh)
     sim.database_size_mb = 0.77
     sim.set_update_check(
         check_failed=True,
@@ -506,6 +718,7 @@ async def start(fleet: str) -> Simulator:
 
 
 def test_every_capture_is_accounted_for() -> None:
+    assert len({case.id for case in CASES}) == len(CASES)
     covered = {case.file for case in CASES} | {"rate_limited_429.json"}
     assert set(CAPTURES) == covered | set(NOT_SERVED), (
         f"neither reproduced nor listed: {sorted(set(CAPTURES) - covered - set(NOT_SERVED))}; "
@@ -517,16 +730,25 @@ def test_every_capture_is_accounted_for() -> None:
 @pytest.mark.parametrize(
     "case",
     [c for c in CASES if c.file != "rate_limited_429.json"],
-    ids=lambda c: f"{c.file}-{c.fleet}",
+    ids=lambda c: c.id,
 )
 async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> None:
     capture = CAPTURES[case.file]
-    sim = await start(case.fleet)
+    sim = await start(case.fleet, fresh=case.fresh)
     try:
+        if case.setup is not None:
+            case.setup(sim)
         if case.restart:
             await sim.restart()
+        jobs = sim.jobs.query()
+        path = (
+            (case.path or capture.path)
+            .replace("{bambu_id}", BAMBU_ID)
+            .replace("{prusa_id}", PRUSA_ID)
+            .replace("{job_id}", jobs[0].id if jobs else "none")
+        )
         async with session.request(
-            capture.method, sim.url + capture.path, json=case.body
+            capture.method, sim.url + path, json=case.body
         ) as response:
             assert response.status == capture.status, await response.text()
             assert_headers(response, capture.headers)
@@ -541,6 +763,24 @@ async def test_matches_capture(case: Case, session: aiohttp.ClientSession) -> No
         assert without_volatile(body, case.volatile) == without_volatile(
             expected, case.volatile
         )
+
+
+async def test_snapshot_taken_matches_schema(session: aiohttp.ClientSession) -> None:
+    """POST .../camera/snapshot succeeds only with a camera; no capture shows that."""
+    sim = await start("living")
+    try:
+        async with session.post(
+            f"{sim.url}/api/v1/printers/{BAMBU_ID}/camera/snapshot",
+            json={"printer_id": BAMBU_ID, "capture_trigger": "manual"},
+        ) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/json"
+            assert response.headers["X-RateLimit-Limit"] == "10"
+            body = await response.json()
+    finally:
+        await sim.stop()
+    reference, _, _ = schema_reference("SnapshotResponse", "$")
+    assert_same_shape(body, reference, schema_kind("SnapshotResponse"))
 
 
 async def test_rate_limited_capture(session: aiohttp.ClientSession) -> None:
@@ -637,3 +877,33 @@ def test_comparison_catches_differences() -> None:
     assert json_type(True) == "bool"
     assert json_type(1) == "int"
     assert json_type(1.0) == "float"
+
+
+def test_schema_and_map_checks_catch_differences() -> None:
+    """Items checked against the OpenAPI schema or the source's maps can drift too."""
+    library = KINDS["library_list"]
+    captured = CAPTURES["library_files_empty.json"].json()
+    item, _, _ = schema_reference("LibraryFileResponse", "$.files[]")
+    good = {**captured, "files": [{**item, "display_name": "Benchy"}]}
+    assert_same_shape(good, captured, library)
+    for drifted_item in (
+        {**item, "unexpected": 1},
+        {key: value for key, value in item.items() if key != "checksum"},
+        {**item, "file_size": "12"},
+        {**item, "checksum": None},
+    ):
+        with pytest.raises(AssertionError):
+            assert_same_shape({**captured, "files": [drifted_item]}, captured, library)
+    stats = KINDS["material_stats"]
+    expected = CAPTURES["materials_stats.json"].json()
+    entry = {"count": 1, "total_weight": 1.0, "remaining_weight": 0.5, "value": "12.5"}
+    assert_same_shape({**expected, "by_type": {"PLA": entry}}, expected, stats)
+    for drifted_entry in ({**entry, "value": 12.5}, {**entry, "extra": 0}):
+        with pytest.raises(AssertionError):
+            assert_same_shape(
+                {**expected, "by_type": {"PLA": drifted_entry}}, expected, stats
+            )
+    with pytest.raises(AssertionError):
+        assert_same_shape({**expected, "by_color": {"RED": "1"}}, expected, stats)
+    with pytest.raises(AssertionError):
+        assert_same_shape({**expected, "low_stock": [1]}, expected, stats)

@@ -2,8 +2,9 @@
 
     python -m tests.simulator --port 8000 --printers 3 --trending seed --scenario demo
 
-Control it over HTTP under /_simulator/ (faults, services, printers, restart); see
-`tests/simulator/control.py`. Stops cleanly on SIGINT/SIGTERM.
+Control it over HTTP under /_simulator/ (faults, services, printers, cameras, jobs,
+spools, authentication, restart); see `tests/simulator/control.py`. Stops cleanly on
+SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -85,7 +86,67 @@ def build_parser() -> argparse.ArgumentParser:
         default="2.42.0",
         help="server version to report (default: 2.42.0)",
     )
+    auth = parser.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="put a reverse proxy with HTTP Basic authentication in front "
+        "(every route and /ws answer 401 without these credentials)",
+    )
+    auth.add_argument(
+        "--auth-token",
+        metavar="TOKEN",
+        help="put a reverse proxy in front that wants this bearer token",
+    )
+    parser.add_argument(
+        "--auth-failure-status",
+        type=int,
+        choices=(401, 403),
+        default=401,
+        help="the proxy's answer to wrong credentials (default: 401)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="a freshly installed server: empty library, no jobs, no spools",
+    )
+    parser.add_argument(
+        "--cameras",
+        choices=("default", "all", "none"),
+        default="default",
+        help="default: Bambu Lab printers have cameras, Prusa printers none; "
+        "all: every printer has one; none: no printer has one",
+    )
+    parser.add_argument(
+        "--webcam-url",
+        help="give every printer an external webcam at this URL",
+    )
+    parser.add_argument(
+        "--no-analytics",
+        action="store_true",
+        help="analytics and materials routes answer 404, as on an older server",
+    )
+    parser.add_argument(
+        "--currency", default="EUR", help="currency in the settings (default: EUR)"
+    )
+    parser.add_argument(
+        "--upload-delay",
+        type=float,
+        default=None,
+        help="seconds a library print uploads before the printer starts (default: 3)",
+    )
     return parser
+
+
+def _auth_option(args: argparse.Namespace) -> tuple[str, str] | str | None:
+    if args.auth_token:
+        return str(args.auth_token)
+    if args.auth:
+        username, separator, password = str(args.auth).partition(":")
+        if not separator:
+            raise SystemExit("error: --auth needs USER:PASSWORD")
+        return username, password
+    return None
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -99,7 +160,18 @@ async def run(args: argparse.Namespace) -> None:
         rate_limit=not args.no_rate_limit,
         poll_interval=args.poll_interval,
         auto_jobs=args.auto_jobs or args.scenario == "demo",
+        auth=_auth_option(args),
+        auth_failure_status=args.auth_failure_status,
+        currency=args.currency,
+        analytics=not args.no_analytics,
+        fresh=args.fresh,
+        upload_delay=args.upload_delay,
     )
+    for printer in sim.printers.values():
+        if args.cameras != "default":
+            printer.camera = args.cameras == "all"
+        if args.webcam_url:
+            printer.webcam_url = args.webcam_url
     if args.scenario:
         apply_scenario(sim, args.scenario)
     stop = asyncio.Event()
@@ -113,6 +185,10 @@ async def run(args: argparse.Namespace) -> None:
         print(
             f"  {printer.id}  {printer.name:<16} {printer.printer_type:<10} {printer.status}",
             flush=True,
+        )
+    if sim.auth is not None:
+        print(
+            f"  behind a proxy that wants {sim.auth.scheme} authentication", flush=True
         )
     print(f"Control API: {sim.url}/_simulator/state  (Ctrl+C to stop)", flush=True)
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 import json
+import math
+import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -151,3 +153,116 @@ def enum_message(values: tuple[str, ...]) -> str:
     """Pydantic's message for an enum mismatch."""
     quoted = [f"'{value}'" for value in values]
     return f"Input should be {', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def service_unavailable(clocks: Clocks, service: str, reason: str) -> web.Response:
+    """The server's ServiceUnavailableError: 503 SERVICE_UNAVAILABLE."""
+    return error_response(
+        clocks,
+        503,
+        f"{service} is unavailable: {reason}",
+        "SERVICE_UNAVAILABLE",
+        {"service": service, "reason": reason},
+    )
+
+
+def validation_failed(clocks: Clocks, field: str, error: str) -> web.Response:
+    """The server's own ValidationError: 400 VALIDATION with the field and reason."""
+    return error_response(
+        clocks,
+        400,
+        f"Validation failed for '{field}': {error}",
+        "VALIDATION",
+        {"field": field, "error": error},
+    )
+
+
+def http_exception(clocks: Clocks, status: int, detail: str) -> web.Response:
+    """A FastAPI HTTPException in the server's envelope (error_code HTTP_<status>)."""
+    return error_response(clocks, status, detail, f"HTTP_{status}")
+
+
+def resource_not_found(
+    clocks: Clocks, resource_type: str, resource_id: str
+) -> web.Response:
+    """The server's NotFoundError: 404 NOT_FOUND naming the resource."""
+    return error_response(
+        clocks,
+        404,
+        f"{resource_type.capitalize()} not found: {resource_id}",
+        "NOT_FOUND",
+        {"resource_type": resource_type, "resource_id": resource_id},
+    )
+
+
+def success(status: str) -> web.Response:
+    """The printer controls' success body."""
+    return json_response({"status": "success", "data": {"status": status}})
+
+
+def drop(request: web.Request) -> web.Response:
+    """Cut the connection without answering."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    response = web.Response(status=500)
+    response[BARE_RESPONSE_KEY] = True
+    return response
+
+
+_GATEWAY_TEXT = {502: "Bad Gateway", 504: "Gateway Timeout"}
+
+
+def rate_limited(
+    retry_after: float, limit: int, header_seconds: str | None
+) -> web.Response:
+    """The limiter's 429: no timestamp, Retry-After and X-RateLimit-* headers."""
+    headers = {
+        "Retry-After": header_seconds or str(math.ceil(retry_after)),
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(int(time.time() + retry_after) + 1),
+    }
+    response = json_response(
+        {
+            "status": "error",
+            "message": "Too many requests. Please try again later.",
+            "error_code": "RATE_LIMIT_EXCEEDED",
+            "details": {
+                "retry_after_seconds": float(retry_after),
+                "rate_limit_per_minute": limit,
+            },
+        },
+        status=429,
+        headers=headers,
+    )
+    response[BARE_RESPONSE_KEY] = True
+    return response
+
+
+def status_response(clocks: Clocks, status: int) -> web.Response:
+    """A response with `status` as the server (or a proxy in front of it) sends it."""
+    if status in _GATEWAY_TEXT:
+        response = web.Response(
+            text=f"{status} {_GATEWAY_TEXT[status]}",
+            status=status,
+            content_type="text/plain",
+        )
+        response[BARE_RESPONSE_KEY] = True
+        return response
+    if status == 500:
+        return internal_error(clocks)
+    if status == 503:
+        return error_response(
+            clocks,
+            503,
+            "Service unavailable: the server is not ready",
+            "SERVICE_UNAVAILABLE",
+            {"service": "printernizer", "reason": "the server is not ready"},
+        )
+    if status == 404:
+        return not_found()
+    if status == 429:
+        return rate_limited(1, 100, header_seconds=None)
+    reason = web.Response(status=status).reason
+    return error_response(clocks, status, reason, f"HTTP_{status}")

@@ -34,6 +34,21 @@ def thumbnail_png(label: str, size: int = 32) -> bytes:
     )
 
 
+def encode_png(width: int, height: int, rgb: bytes) -> bytes:
+    """Encode `rgb` (row-major, 3 bytes per pixel) as an RGB PNG."""
+    if len(rgb) != width * height * 3:
+        raise ValueError("rgb must hold width * height * 3 bytes")
+    stride = width * 3
+    rows = b"".join(b"\x00" + rgb[y * stride : (y + 1) * stride] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(rows, 6))
+        + _chunk(b"IEND", b"")
+    )
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     """Width and height of a PNG, checking its signature and chunk CRCs."""
     if not data.startswith(PNG_SIGNATURE):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import copy
 import math
 import random
 import string
@@ -33,6 +35,20 @@ AMS_SLOTS: list[dict[str, Any]] = [
     {"slot": 2, "color": "#FF6A13", "type": "PETG", "is_active": False},
     {"slot": 3, "color": None, "type": None, "is_active": False},
 ]
+
+
+# Bambu Lab models with an RTSP live stream (X1, H2 and P2 series); the others (A1,
+# P1) only deliver single pictures.
+LIVE_STREAM_MODELS = ("X1", "H2", "P2")
+PRINT_REFUSAL_STAGES = ("upload", "start")
+# Job events a printer reports to its listener (the simulator's job history).
+JOB_STARTED = "started"
+JOB_COMPLETED = "completed"
+JOB_FAILED = "failed"
+JOB_CANCELLED = "cancelled"
+_UNCHANGED: Any = object()
+
+type JobListener = Callable[[str, "SimPrinter"], None]
 
 
 class PrinterActionError(Exception):
@@ -67,6 +83,8 @@ class SimPrinter:
         bed_temp: float | None = None,
         nozzle_temp: float | None = None,
         total_jobs: int = 0,
+        camera: bool | None = None,
+        live_stream: bool | None = None,
     ) -> None:
         if printer_type not in ("bambu_lab", "prusa_core"):
             raise ValueError(
@@ -84,8 +102,26 @@ class SimPrinter:
         self.access_code = access_code
         self.serial_number = serial_number
         self.webcam_url = webcam_url
-        self.filaments = filaments
+        self.filaments: list[Any] | None = filaments
+        # Whether the active slot follows the print (the simulated AMS does).
+        self.ams_follows_print = False
         self.total_jobs = total_jobs
+        # Built-in camera: every Bambu Lab printer has one, Prusa printers none.
+        self.camera = printer_type == "bambu_lab" if camera is None else camera
+        if live_stream is None:
+            upper = self.name.upper()
+            live_stream = self.camera and printer_type == "bambu_lab"
+            live_stream = live_stream and any(m in upper for m in LIVE_STREAM_MODELS)
+        self.live_stream = live_stream
+        # Set: the camera delivers no frames and the server reports this message.
+        self.camera_error: str | None = None
+        # Set: the external webcam delivers no frames (this is the reason).
+        self.webcam_error: str | None = None
+        # "upload" or "start": the printer refuses library prints at that step.
+        self.print_refusal: str | None = None
+        self.listener: JobListener | None = None
+        # Seconds since the job started, pauses included.
+        self.job_wall_s = 0.0
         self.last_seen: str | None = None
         self.message: str | None = None
         # An unreachable Bambu printer keeps reporting "online" with 0.0 temperatures.
@@ -103,6 +139,7 @@ class SimPrinter:
             self.job_elapsed_s = (
                 self.job_duration_s * max(0.0, min(progress, 100.0)) / 100
             )
+            self.job_wall_s = self.job_elapsed_s
             if status == "paused":
                 self.phase = "paused"
         elif status == "error":
@@ -185,12 +222,17 @@ class SimPrinter:
         """Start printing `name`, taking `duration_minutes` of simulated time."""
         if duration_minutes <= 0:
             raise ValueError("duration_minutes must be positive")
+        if self.job_name:
+            self._notify(JOB_CANCELLED)
         self.job_name = name
         self.job_duration_s = float(duration_minutes) * 60
         self.job_elapsed_s = 0.0
+        self.job_wall_s = 0.0
         self.job_started_at = None
         self.phase = "printing"
         self.message = None
+        self._follow_print()
+        self._notify(JOB_STARTED)
         return self
 
     def pause(self) -> SimPrinter:
@@ -211,6 +253,7 @@ class SimPrinter:
         """Cancel the current job; the printer becomes idle."""
         if not self.job_name:
             raise PrinterActionError("No active print job")
+        self._notify(JOB_CANCELLED)
         self._clear_job()
         self.phase = "idle"
         return self
@@ -219,6 +262,9 @@ class SimPrinter:
         """Complete the current job: status back to online, job cleared."""
         if self.job_name:
             self.total_jobs += 1
+            self.job_elapsed_s = self.job_duration_s
+            self._follow_print()
+            self._notify(JOB_COMPLETED)
         self._clear_job()
         self.phase = "idle"
         self.message = None
@@ -228,6 +274,7 @@ class SimPrinter:
         """Fail the current job: status error with `reason` as the message."""
         if self.job_name:
             self.total_jobs += 1
+            self._notify(JOB_FAILED)
         self._clear_job()
         self.phase = "error"
         self.message = reason
@@ -260,7 +307,111 @@ class SimPrinter:
         self.job_name = None
         self.job_duration_s = 0.0
         self.job_elapsed_s = 0.0
+        self.job_wall_s = 0.0
         self.job_started_at = None
+
+    def _notify(self, event: str) -> None:
+        if self.listener is not None:
+            self.listener(event, self)
+
+    # ------------------------------------------------------------- cameras
+    def fail_camera(
+        self, message: str = "Camera connection failed: [Errno 111] Connection refused"
+    ) -> SimPrinter:
+        """Make the built-in camera deliver no frames (503) and report `message`."""
+        self.camera_error = message
+        return self
+
+    def restore_camera(self) -> SimPrinter:
+        """Let the built-in camera and the external webcam deliver frames again."""
+        self.camera_error = None
+        self.webcam_error = None
+        return self
+
+    def fail_webcam(self, message: str = "Connection refused") -> SimPrinter:
+        """Make the external webcam deliver no frames (503 with `message`)."""
+        self.webcam_error = message
+        return self
+
+    @property
+    def camera_delivers(self) -> bool:
+        """Whether the built-in camera has a frame to give right now."""
+        return (
+            self.camera
+            and self.camera_error is None
+            and self.connected
+            and not self.unreachable
+        )
+
+    # ----------------------------------------------------------- filaments
+    def set_filaments(
+        self, filaments: list[Any] | None, *, follow_print: bool = False
+    ) -> SimPrinter:
+        """Report `filaments` as given (None, or any entries, malformed ones included).
+
+        With `follow_print` the active slot changes during prints as with the default
+        AMS; otherwise the list stays exactly as set.
+        """
+        self.filaments = copy.deepcopy(filaments)
+        self.ams_follows_print = follow_print and filaments is not None
+        return self
+
+    def set_slot(
+        self,
+        slot: int,
+        *,
+        color: str | None = _UNCHANGED,
+        material: str | None = _UNCHANGED,
+    ) -> SimPrinter:
+        """Change one slot's colour and/or material (its `type`; None = empty)."""
+        for entry in self.filaments or []:
+            if isinstance(entry, dict) and entry.get("slot") == slot:
+                if color is not _UNCHANGED:
+                    entry["color"] = color
+                if material is not _UNCHANGED:
+                    entry["type"] = material
+                self._follow_print()
+                return self
+        raise KeyError(f"no filament slot {slot}")
+
+    def _follow_print(self) -> None:
+        """Make the slot the current print has reached the active one.
+
+        A print feeds the loaded slots (those with a material type) in turn: with three
+        loaded slots the first is active below 1/3 of the progress, the second up to 2/3
+        and the third from there on.
+        """
+        if not self.ams_follows_print or not self.job_name or not self.filaments:
+            return
+        loaded = [
+            entry
+            for entry in self.filaments
+            if isinstance(entry, dict) and entry.get("type") is not None
+        ]
+        if not loaded:
+            return
+        position = min(len(loaded) - 1, int(self.progress / 100 * len(loaded)))
+        active = loaded[position]
+        for entry in self.filaments:
+            if isinstance(entry, dict) and "is_active" in entry:
+                entry["is_active"] = entry is active
+
+    @property
+    def active_filament_color(self) -> str | None:
+        """The active slot's colour, if any."""
+        for entry in self.filaments or []:
+            if isinstance(entry, dict) and entry.get("is_active"):
+                color = entry.get("color")
+                return color if isinstance(color, str) else None
+        return None
+
+    # --------------------------------------------------------------- prints
+    def refuse_prints(self, stage: str | None = "start") -> SimPrinter:
+        """Refuse library prints at `stage` ("upload" or "start"); None accepts again."""
+        if stage is not None and stage not in PRINT_REFUSAL_STAGES:
+            raise ValueError(f"stage must be one of {PRINT_REFUSAL_STAGES} or None")
+        self.print_refusal = stage
+        return self
 
     # ------------------------------------------------------------ simulation
     def targets(self) -> tuple[float, float]:
@@ -280,10 +431,14 @@ class SimPrinter:
             remaining = self.job_duration_s - self.job_elapsed_s
             if seconds >= remaining:
                 self._approach(remaining)
+                self.job_wall_s += remaining
                 self.finish()
                 self._approach(seconds - remaining)
                 return
             self.job_elapsed_s += seconds
+            self._follow_print()
+        if self.job_name:
+            self.job_wall_s += seconds
         self._approach(seconds)
 
     def _approach(self, seconds: float) -> None:
@@ -323,3 +478,5 @@ class SimPrinter:
                 self.serial_number = "01S00C" + "".join(rng.choices(string.digits, k=9))
             if self.filaments is None:
                 self.filaments = [dict(slot) for slot in AMS_SLOTS]
+                self.ams_follows_print = True
+                self._follow_print()

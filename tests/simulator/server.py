@@ -4,51 +4,55 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 import fnmatch
-import itertools
-import json
 import logging
-import math
 import random
 import re
 import time
 from typing import Any, Self
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, web
 
+from .auth import ProxyAuth
+from .cameras import CameraSet, Frame, Snapshot
 from .common import (
     BARE_RESPONSE_KEY,
     JSON_CONTENT_TYPE,
-    PRINTER_STATUSES,
-    PRINTER_TYPES,
     SECURITY_HEADERS,
     SERVICE_STATUSES,
     Clocks,
-    dumps_ws,
-    enum_message,
-    error_response,
+    drop,
     internal_error,
     json_response,
     method_not_allowed,
     not_found,
-    validation_error,
+    rate_limited,
+    status_response,
 )
 from .faults import GLOB_CHARS, HTTP_KINDS, Fault, FaultKind
-from .png import thumbnail_png
-from .printers import DEFAULT_NAMES, PrinterActionError, SimPrinter
+from .jobs import JobHistory
+from .library import LibraryFile, default_library
+from .materials import MaterialSpool, default_spools, spool_id
+from .printers import DEFAULT_NAMES, SimPrinter
+from .prints import LibraryPrints, PrintRequest
 from .ratelimit import RateLimiter, is_limited_path, retry_after_header
+from .routes_camera import CameraRoutes
+from .routes_jobs import JobRoutes
+from .routes_library import LibraryRoutes
+from .routes_materials import MaterialRoutes
+from .routes_printers import PrinterRoutes
+from .routes_system import SystemRoutes
+from .websocket import WebSocketHub
 
 _LOGGER = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_simulator"
 API = "/api/v1"
 DEFAULT_POLL_INTERVAL = 30.0
-# Loop iterations a WebSocket close handshake may take before the transport is cut.
-_WS_CLOSE_SPINS = 200
+# Seconds a library print spends uploading to the printer in real-time mode.
+REALTIME_UPLOAD_DELAY = 3.0
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-_GATEWAY_TEXT = {502: "Bad Gateway", 504: "Gateway Timeout"}
 DEMO_JOBS = (
     "benchy.gcode",
     "calibration_cube.gcode",
@@ -70,16 +74,8 @@ class RecordedRequest:
     client: str | None = None
     websocket: bool = False
     authorization: str | None = None
-
-
-@dataclass
-class WsClient:
-    """One connected WebSocket client."""
-
-    id: int
-    ws: web.WebSocketResponse
-    request: web.Request
-    subscriptions: set[str] = field(default_factory=set)
+    # True when the reverse proxy refused it (the server never saw it).
+    auth_rejected: bool = False
 
 
 def _version_tuple(version: str | None) -> tuple[int, int, int] | None:
@@ -120,6 +116,12 @@ class Simulator:
     Deterministic by default: printers only change through `advance()` and the test's
     own calls, and pushes happen on `poll()`. With `realtime=True` the printers move
     with the clock and the simulator polls and pushes every `poll_interval` seconds.
+
+    Besides printers it keeps what the server keeps: a job history (`jobs`), a file
+    library (`library`), spools (`materials`) and camera snapshots (`snapshots`). The
+    keyword options `auth`, `auth_failure_status`, `currency`, `analytics`, `fresh`,
+    `upload_delay`, `camera_frame_seconds`, `ffmpeg_available` and
+    `report_last_snapshot` are described in README.md.
     """
 
     def __init__(
@@ -138,11 +140,22 @@ class Simulator:
         system_info_version: str = "unknown",
         scenario: str | None = None,
         auto_jobs: bool = False,
+        auth: tuple[str, str] | str | None = None,
+        auth_failure_status: int = 401,
+        currency: str = "EUR",
+        analytics: bool = True,
+        fresh: bool = False,
+        upload_delay: float | None = None,
+        camera_frame_seconds: float = 5.0,
+        ffmpeg_available: bool = True,
+        report_last_snapshot: bool = False,
     ) -> None:
         if trending not in ("absent", "seed"):
             raise ValueError("trending must be 'absent' or 'seed'")
         if poll_interval <= 0:
             raise ValueError("poll_interval must be positive")
+        if upload_delay is not None and upload_delay < 0:
+            raise ValueError("upload_delay must not be negative")
         self.trending = trending
         self.seed = seed
         self.realtime = realtime
@@ -159,6 +172,37 @@ class Simulator:
         self.clocks = Clocks(timezone)
         self.rate_limiter = RateLimiter(self.now)
         self.rate_limiter.enabled = rate_limit
+        # A reverse proxy in front that wants credentials (None: no proxy auth).
+        self.auth: ProxyAuth | None = None
+        if auth is not None:
+            self.set_auth(auth, failure_status=auth_failure_status)
+        self.currency = currency
+        # False: analytics and materials routes are absent (404), as on older servers.
+        self.analytics = analytics
+        # Library prints: seconds of upload before the printer starts (sim time in
+        # deterministic mode, so `advance()` or `finish_uploads()` completes them).
+        self.upload_delay = (
+            upload_delay
+            if upload_delay is not None
+            else (REALTIME_UPLOAD_DELAY if realtime else 0.0)
+        )
+        # Cameras deliver a new picture at most this often (the server caches 5 s).
+        self.camera_frame_seconds = camera_frame_seconds
+        self.ffmpeg_available = ffmpeg_available
+        # The server never fills last_snapshot_at; True makes the status report it.
+        self.report_last_snapshot = report_last_snapshot
+        self.jobs = JobHistory(self.clocks, seed)
+        now = self.clocks.now()
+        # Own generators, so these never shift the fleet's seeded ids and secrets.
+        self._catalog_rng = random.Random(f"catalog-{seed}")
+        self.library: list[LibraryFile] = [] if fresh else default_library(now)
+        self.materials: list[MaterialSpool] = (
+            [] if fresh else default_spools(now, self._catalog_rng)
+        )
+        self.cameras = CameraSet(self)
+        self.prints = LibraryPrints(self)
+        self.print_requests: list[PrintRequest] = []
+        self.print_request_received = asyncio.Event()
 
         self.printers: dict[str, SimPrinter] = {}
         self._printer_index = 0
@@ -188,9 +232,7 @@ class Simulator:
         self.host = "127.0.0.1"
         self._port = 0
         self._runner: web.AppRunner | None = None
-        self._ws_clients: dict[int, WsClient] = {}
-        self._ws_ids = itertools.count(1)
-        self._ws_changed = asyncio.Event()
+        self._ws = WebSocketHub(self)
         self._held: set[asyncio.Future[str]] = set()
         self._accepting = False
         self._background: set[asyncio.Task[Any]] = set()
@@ -308,9 +350,15 @@ class Simulator:
                 self._poll_loop(), name="printernizer-sim-poll"
             )
 
-    async def restart(self, down_for: float = 0) -> None:
-        """Go down, stay down for `down_for` seconds, then listen on the same port."""
+    async def restart(self, down_for: float = 0, *, forget_jobs: bool = False) -> None:
+        """Go down, stay down for `down_for` seconds, then listen on the same port.
+
+        With `forget_jobs` the job table is wiped as the real server wipes it on every
+        restart (prints still running come back as new `running` jobs).
+        """
         await self.go_down()
+        if forget_jobs:
+            self.forget_jobs()
         await asyncio.sleep(down_for)
         await self.come_up()
 
@@ -408,11 +456,17 @@ class Simulator:
         if printer.id in self.printers:
             raise ValueError(f"duplicate printer id {printer.id!r}")
         self.printers[printer.id] = printer
+        printer.listener = self.jobs.on_printer_event
+        if printer.job_name:
+            self.jobs.started(printer)
         return printer
 
     def remove_printer(self, printer_id: str) -> SimPrinter:
-        """Remove a printer from the fleet."""
-        return self.printers.pop(printer_id)
+        """Remove a printer from the fleet; its job records go with it."""
+        printer = self.printers.pop(printer_id)
+        printer.listener = None
+        self.jobs.drop_printer(printer_id)
+        return printer
 
     def printer(self, index_or_id: int | str) -> SimPrinter:
         """Return a printer by position in the fleet or by id."""
@@ -432,6 +486,7 @@ class Simulator:
         self.sim_time += seconds
         for printer in self.printers.values():
             printer.advance(seconds)
+        self.prints.advance_to(self.sim_time)
 
     def _sync_realtime(self) -> None:
         if not self.realtime:
@@ -458,7 +513,7 @@ class Simulator:
             if not printer.connected:
                 continue
             printer.on_poll(self.clocks.ts())
-            sent += await self._push_printer_status(printer)
+            sent += await self._ws.push_printer_status(printer)
         return sent
 
     async def _poll_loop(self) -> None:
@@ -496,6 +551,96 @@ class Simulator:
             if (current := asyncio.current_task()) and current.cancelling():
                 raise
 
+    # ================================================================ auth
+    def set_auth(
+        self, auth: tuple[str, str] | str | None, *, failure_status: int = 401
+    ) -> None:
+        """Put a reverse proxy with authentication in front (None removes it).
+
+        `auth` is a (username, password) pair for HTTP Basic or a bearer token. Every
+        route, /ws included, then needs the matching Authorization header; requests
+        without one get 401, with a wrong one `failure_status` (401 or 403).
+        """
+        self.auth = (
+            None if auth is None else ProxyAuth.from_option(auth, failure_status)
+        )
+
+    # ================================================================= jobs
+    def forget_jobs(self) -> None:
+        """Wipe the job table, as a server restart does."""
+        self.jobs.forget(list(self.printers.values()))
+
+    def make_fresh(self) -> None:
+        """Look like a freshly installed server: no library, jobs, spools, snapshots."""
+        self.library.clear()
+        self.jobs.forget([])
+        self.materials.clear()
+        self.snapshots.clear()
+
+    # ============================================================ materials
+    def set_materials(self, spools: Iterable[MaterialSpool | dict[str, Any]]) -> None:
+        """Replace the spool inventory (dicts take MaterialSpool's fields; [] = none)."""
+        self.materials = [
+            spool
+            if isinstance(spool, MaterialSpool)
+            else MaterialSpool(
+                **{"id": spool_id(self._catalog_rng), **spool}  # type: ignore[arg-type]
+            )
+            for spool in spools
+        ]
+
+    # ============================================================== library
+    def library_file(self, checksum: str) -> LibraryFile | None:
+        """A library entry by checksum."""
+        return next((f for f in self.library if f.checksum == checksum), None)
+
+    def library_file_named(self, filename: str) -> LibraryFile:
+        """A library entry by file name."""
+        for entry in self.library:
+            if entry.filename == filename:
+                return entry
+        raise KeyError(filename)
+
+    @property
+    def pending_uploads(self) -> int:
+        """Library prints whose upload to the printer has not finished."""
+        return self.prints.pending
+
+    def finish_uploads(self) -> int:
+        """Complete every running upload now; returns how many there were."""
+        return self.prints.finish_uploads()
+
+    async def run_library_print(self, record: PrintRequest) -> tuple[int, str]:
+        """Carry out a print request the way the server's print route does."""
+        return await self.prints.run(record)
+
+    # ============================================================== cameras
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The stored snapshots, oldest first."""
+        return self.cameras.snapshots
+
+    def camera_frame(
+        self, printer: SimPrinter, *, force_refresh: bool = False
+    ) -> Frame | None:
+        """The built-in camera's current picture, None when it has none to give."""
+        return self.cameras.camera_frame(printer, force_refresh=force_refresh)
+
+    def webcam_frame(self, printer: SimPrinter) -> Frame | None:
+        """The external webcam's current picture (independent of the printer)."""
+        return self.cameras.webcam_frame(printer)
+
+    def store_snapshot(
+        self,
+        printer: SimPrinter,
+        frame: Frame,
+        trigger: str = "manual",
+        job_id: int | None = None,
+        notes: str | None = None,
+    ) -> Snapshot:
+        """Keep a snapshot as the server does (file plus database row)."""
+        return self.cameras.store_snapshot(printer, frame, trigger, job_id, notes)
+
     # =============================================================== faults
     def fault(
         self,
@@ -523,11 +668,11 @@ class Simulator:
         )
         self.faults.append(fault)
         if fault.kind is FaultKind.WS_DROP and _glob_match(path, "/ws"):
-            for client in list(self._ws_clients.values()):
+            for client in list(self._ws.clients.values()):
                 if not fault.active:
                     break
                 fault.record_hit()
-                self._spawn(self._close_ws(client, WSCloseCode.GOING_AWAY))
+                self._spawn(self._ws.close(client, WSCloseCode.GOING_AWAY))
         return fault
 
     def clear_faults(self) -> None:
@@ -584,12 +729,12 @@ class Simulator:
                 fault, fault.delay if kind is FaultKind.SLOW else None
             )
             if outcome == "shutdown":
-                return _drop(request)
+                return drop(request)
             return None
         if kind is FaultKind.RESET:
-            return _drop(request)
+            return drop(request)
         if kind is FaultKind.STATUS:
-            return self._status_response(fault.status, request.path)
+            return status_response(self.clocks, fault.status)
         if kind is FaultKind.MALFORMED:
             body = (
                 fault.body if fault.body is not None else '{"status": "healthy", "tim'
@@ -602,59 +747,8 @@ class Simulator:
             body = fault.body if fault.body is not None else [{"unexpected": "shape"}]
             return json_response(body)
         if kind is FaultKind.RATE_LIMIT:
-            return self._rate_limited(fault.retry_after, 100, header_seconds=None)
+            return rate_limited(fault.retry_after, 100, header_seconds=None)
         return None  # pragma: no cover - WebSocket kinds never reach here
-
-    def _status_response(self, status: int, path: str) -> web.Response:
-        if status in _GATEWAY_TEXT:
-            response = web.Response(
-                text=f"{status} {_GATEWAY_TEXT[status]}",
-                status=status,
-                content_type="text/plain",
-            )
-            response[BARE_RESPONSE_KEY] = True
-            return response
-        if status == 500:
-            return internal_error(self.clocks)
-        if status == 503:
-            return error_response(
-                self.clocks,
-                503,
-                "Service unavailable: the server is not ready",
-                "SERVICE_UNAVAILABLE",
-                {"service": "printernizer", "reason": "the server is not ready"},
-            )
-        if status == 404:
-            return not_found()
-        if status == 429:
-            return self._rate_limited(1, 100, header_seconds=None)
-        reason = web.Response(status=status).reason
-        return error_response(self.clocks, status, reason, f"HTTP_{status}")
-
-    def _rate_limited(
-        self, retry_after: float, limit: int, header_seconds: str | None
-    ) -> web.Response:
-        headers = {
-            "Retry-After": header_seconds or str(math.ceil(retry_after)),
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int(time.time() + retry_after) + 1),
-        }
-        response = json_response(
-            {
-                "status": "error",
-                "message": "Too many requests. Please try again later.",
-                "error_code": "RATE_LIMIT_EXCEEDED",
-                "details": {
-                    "retry_after_seconds": float(retry_after),
-                    "rate_limit_per_minute": limit,
-                },
-            },
-            status=429,
-            headers=headers,
-        )
-        response[BARE_RESPONSE_KEY] = True
-        return response
 
     # ============================================================ recording
     def request_count(
@@ -678,7 +772,9 @@ class Simulator:
         """Forget the recorded requests."""
         self.requests.clear()
 
-    def _record(self, request: web.Request, *, websocket: bool) -> None:
+    def _record(
+        self, request: web.Request, *, websocket: bool, auth_rejected: bool = False
+    ) -> None:
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -688,6 +784,7 @@ class Simulator:
                 client=request.remote,
                 websocket=websocket,
                 authorization=request.headers.get("Authorization"),
+                auth_rejected=auth_rejected,
             )
         )
         self.request_received.set()
@@ -696,17 +793,17 @@ class Simulator:
     @property
     def ws_clients(self) -> int:
         """Number of connected WebSocket clients."""
-        return len(self._ws_clients)
+        return len(self._ws.clients)
 
     @property
     def ws_subscriptions(self) -> dict[int, set[str]]:
         """Client id → printer ids it subscribed to."""
-        return {cid: set(c.subscriptions) for cid, c in self._ws_clients.items()}
+        return {cid: set(c.subscriptions) for cid, c in self._ws.clients.items()}
 
     @property
     def subscribed_printer_ids(self) -> set[str]:
         """Printer ids with at least one subscriber."""
-        return {pid for c in self._ws_clients.values() for pid in c.subscriptions}
+        return {pid for c in self._ws.clients.values() for pid in c.subscriptions}
 
     async def wait_for_ws(
         self, predicate: Callable[[Simulator], bool] | None = None
@@ -718,158 +815,15 @@ class Simulator:
         """
         check = predicate or (lambda sim: sim.ws_clients > 0)
         while not check(self):
-            self._ws_changed.clear()
-            await self._ws_changed.wait()
+            self._ws.changed.clear()
+            await self._ws.changed.wait()
 
     async def drop_websockets(self, code: int = WSCloseCode.GOING_AWAY) -> int:
         """Close every WebSocket connection; returns how many were closed."""
-        clients = list(self._ws_clients.values())
-        await asyncio.gather(*(self._close_ws(client, code) for client in clients))
-        return len(clients)
-
-    async def _close_ws(self, client: WsClient, code: int) -> None:
-        """Close with a close frame; cut the transport if the peer doesn't answer."""
-        ws = client.ws
-        if ws.closed:
-            self._forget_ws(client)
-            return
-        task = asyncio.create_task(ws.close(code=code, message=b"server closing"))
-        try:
-            if self.realtime:
-                await asyncio.wait({task}, timeout=2)
-            else:
-                for _ in range(_WS_CLOSE_SPINS):
-                    if task.done():
-                        break
-                    await asyncio.sleep(0)
-        finally:
-            if not task.done():
-                transport = client.request.transport
-                if transport is not None:
-                    transport.abort()
-                task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            self._forget_ws(client)
-
-    def _forget_ws(self, client: WsClient) -> None:
-        if self._ws_clients.pop(client.id, None) is not None:
-            self._ws_changed.set()
-
-    async def _ws_send(self, client: WsClient, message: dict[str, Any]) -> bool:
-        if client.ws.closed:
-            return False
-        try:
-            await client.ws.send_str(dumps_ws(message))
-        except ConnectionError, RuntimeError:
-            return False
-        return True
+        return await self._ws.close_all(code)
 
     def _printer_status_message(self, printer: SimPrinter) -> dict[str, Any]:
-        bed, nozzle = printer.temperatures()
-        has_job = printer.reports_job
-        return {
-            "type": "printer_status",
-            "printer_id": printer.id,
-            "data": {
-                "printer_id": printer.id,
-                "status": printer.status,
-                "message": printer.status_message(),
-                "temperature_bed": bed,
-                "temperature_nozzle": nozzle,
-                "progress": int(printer.progress) if has_job else 0,
-                "current_job": printer.job_name if has_job else None,
-                "current_job_file_id": None,
-                "current_job_has_thumbnail": True if has_job else None,
-                "current_job_thumbnail_url": (
-                    f"{API}/printers/{printer.id}/thumbnail" if has_job else None
-                ),
-                "timestamp": self.clocks.ts(),
-            },
-        }
-
-    async def _push_printer_status(self, printer: SimPrinter) -> int:
-        subscribers = [
-            c for c in self._ws_clients.values() if printer.id in c.subscriptions
-        ]
-        if not subscribers:
-            return 0
-        message = self._printer_status_message(printer)
-        sent = 0
-        for client in subscribers:
-            silent = self._ws_fault(FaultKind.WS_SILENT)
-            if silent is not None:
-                silent.record_hit()
-                continue
-            if await self._ws_send(client, message):
-                sent += 1
-        return sent
-
-    async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Upgrade", "").lower() != "websocket":
-            return not_found()
-        if not self._accepting:
-            return _drop(request)
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        client = WsClient(next(self._ws_ids), ws, request)
-        self._ws_clients[client.id] = client
-        self._ws_changed.set()
-        try:
-            drop = self._ws_fault(FaultKind.WS_DROP)
-            if drop is not None:
-                drop.record_hit()
-                await self._close_ws(client, WSCloseCode.GOING_AWAY)
-                return ws
-            async for msg in ws:
-                silent = self._ws_fault(FaultKind.WS_SILENT)
-                if msg.type is WSMsgType.PING:
-                    if silent is not None:
-                        silent.record_hit()
-                    else:
-                        await ws.pong(msg.data)
-                    continue
-                if msg.type is not WSMsgType.TEXT:
-                    continue
-                if silent is not None:
-                    silent.record_hit()
-                    continue
-                await self._ws_message(client, msg.data)
-        finally:
-            self._forget_ws(client)
-        return ws
-
-    async def _ws_message(self, client: WsClient, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            await self._ws_send(
-                client, {"type": "error", "message": "Invalid JSON format"}
-            )
-            return
-        if not isinstance(message, dict):
-            message = {"type": None}
-        kind = message.get("type")
-        printer_id = message.get("printer_id")
-        if kind == "ping":
-            await self._ws_send(client, {"type": "pong"})
-        elif kind == "subscribe_printer":
-            if printer_id:
-                client.subscriptions.add(str(printer_id))
-                self._ws_changed.set()
-                await self._ws_send(
-                    client, {"type": "subscribed", "printer_id": printer_id}
-                )
-        elif kind == "unsubscribe_printer":
-            if printer_id:
-                client.subscriptions.discard(str(printer_id))
-                self._ws_changed.set()
-                await self._ws_send(
-                    client, {"type": "unsubscribed", "printer_id": printer_id}
-                )
-        else:
-            await self._ws_send(
-                client, {"type": "error", "message": f"Unknown message type: {kind}"}
-            )
+        return self._ws.printer_status_message(printer)
 
     # ========================================================== application
     def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
@@ -881,30 +835,13 @@ class Simulator:
     def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         r = app.router
-        r.add_get(f"{API}/health", self._health)
-        r.add_get(f"{API}/readiness", self._readiness)
-        r.add_get(f"{API}/liveness", self._liveness)
-        r.add_get(f"{API}/system/info", self._system_info)
-        r.add_get(f"{API}/update-check", self._update_check)
-        r.add_get(f"{API}/printers", self._list_printers)
-        r.add_post(f"{API}/printers", self._create_printer)
-        r.add_delete(f"{API}/printers/{{printer_id}}", self._delete_printer)
-        r.add_get(f"{API}/printers/discover", self._discover)
-        r.add_get(f"{API}/printers/discover/startup", self._discover_startup)
-        r.add_get(f"{API}/ideas/trending/{{platform}}", self._trending_ideas)
-        r.add_get(f"{API}/ideas/{{idea_id}}", self._idea)
-        r.add_get(f"{API}/printers/{{printer_id}}", self._get_printer)
-        r.add_get(f"{API}/printers/{{printer_id}}/status", self._printer_status)
-        r.add_get(f"{API}/printers/{{printer_id}}/thumbnail", self._thumbnail)
-        r.add_get(f"{API}/printers/{{printer_id}}/details", self._printer_details)
-        r.add_get(f"{API}/printers/{{printer_id}}/camera/status", self._camera_status)
-        r.add_post(
-            f"{API}/printers/{{printer_id}}/{{action:pause|resume|stop|connect|disconnect}}",
-            self._printer_control,
-        )
-        if self.trending == "seed":
-            r.add_get(f"{API}/trending/statistics", self._trending_statistics)
-        r.add_get("/ws", self._handle_ws)
+        SystemRoutes(self).register(r)
+        PrinterRoutes(self).register(r)
+        CameraRoutes(self).register(r)
+        JobRoutes(self).register(r)
+        LibraryRoutes(self).register(r)
+        MaterialRoutes(self).register(r)
+        r.add_get("/ws", self._ws.handle)
         self._add_control_routes(r)
         return app
 
@@ -918,10 +855,16 @@ class Simulator:
         if path == CONTROL_PREFIX or path.startswith(f"{CONTROL_PREFIX}/"):
             return await self._dispatch(request, handler)
         if not self._accepting:
-            return _drop(request)
+            return drop(request)
         started = time.perf_counter()
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-        self._record(request, websocket=upgrade)
+        auth = self.auth
+        authorization = request.headers.get("Authorization")
+        rejected = auth.rejection_status(authorization) if auth else None
+        self._record(request, websocket=upgrade, auth_rejected=rejected is not None)
+        if auth is not None and rejected is not None:
+            # The proxy answers before the server sees the request.
+            return auth.rejection(rejected, credentials_sent=bool(authorization))
         fault = self._find_fault(HTTP_KINDS, request.method, path)
         if fault is not None:
             faulty = await self._apply_http_fault(fault, request)
@@ -936,7 +879,7 @@ class Simulator:
                 client or request.remote or "unknown", request.method, path
             )
             if not decision.allowed:
-                limited = self._rate_limited(
+                limited = rate_limited(
                     round(decision.retry_after, 1),
                     decision.limit,
                     header_seconds=retry_after_header(decision.retry_after),
@@ -987,465 +930,8 @@ class Simulator:
             response.headers.update(limit_headers)
         return response
 
-    # ======================================================= REST: system
-    async def _health(self, request: web.Request) -> web.Response:
-        if self.health_error is not None:
-            return json_response(
-                {
-                    "status": "unhealthy",
-                    "timestamp": self.clocks.ts(),
-                    "version": self.version,
-                    "environment": self.environment,
-                    "database": {"type": "sqlite", "healthy": False},
-                    "services": {"error": self.health_error},
-                    "uptime_seconds": None,
-                }
-            )
-        database = self.services.get("database")
-        db_healthy = database is None or database["status"] == "healthy"
-        return json_response(
-            {
-                "status": self.overall_status,
-                "timestamp": self.clocks.ts(),
-                "version": self.version,
-                "environment": self.environment,
-                "database": {
-                    "type": "sqlite",
-                    "healthy": db_healthy,
-                    "connection_count": 1 if db_healthy else 0,
-                },
-                "services": json.loads(json.dumps(self.services)),
-                "uptime_seconds": None,
-            }
-        )
-
-    async def _readiness(self, request: web.Request) -> web.Response:
-        return json_response({"status": "ready"})
-
-    async def _liveness(self, request: web.Request) -> web.Response:
-        return json_response({"status": "alive"})
-
-    async def _system_info(self, request: web.Request) -> web.Response:
-        return json_response(
-            {
-                "version": self.system_info_version,
-                "environment": self.environment,
-                "timezone": self.timezone,
-                "database_size_mb": float(self.database_size_mb),
-                "uptime_seconds": int(max(0.0, self.now() - self._started_at)),
-            }
-        )
-
-    async def _update_check(self, request: web.Request) -> web.Response:
-        return json_response(dict(self.update_check))
-
-    async def _trending_statistics(self, request: web.Request) -> web.Response:
-        self._trending_reads += 1
-        base = self._trending_base
-        t = self.sim_time
-        total_requests = base["requests"] + int(t // 120)
-        failed = 3 + int(t // 1800)
-        successful = total_requests - failed
-        cached = base["cached"] + int(t // 600) % 12
-        valid = cached - 30 + int(t // 900) % 5
-        makerworld = valid // 2
-        now = self.clocks.now()
-        refreshed = (now - timedelta(seconds=t % 3600)).isoformat()
-        return json_response(
-            {
-                "total_cached": cached,
-                "valid_items": valid,
-                "by_platform": {
-                    "makerworld": makerworld,
-                    "printables": valid - makerworld,
-                },
-                "last_refresh": {"makerworld": refreshed, "printables": refreshed},
-                "performance_metrics": {
-                    "total_requests": total_requests,
-                    "failed_requests": failed,
-                    "successful_fetches": successful,
-                    "success_rate": f"{100 * successful / total_requests:.2f}%",
-                    "last_fetch_time": refreshed,
-                    "last_error": None,
-                    "cache_hits": base["hits"] + self._trending_reads + int(t // 10),
-                    "cache_misses": total_requests,
-                },
-            }
-        )
-
-    async def _trending_ideas(self, request: web.Request) -> web.Response:
-        platform = request.match_info["platform"]
-        platforms = ("makerworld", "printables")
-        if platform not in (*platforms, "all"):
-            error = "Invalid platform. Must be 'makerworld', 'printables', or 'all'"
-            return error_response(
-                self.clocks,
-                400,
-                f"Validation failed for 'platform': {error}",
-                "VALIDATION",
-                {"field": "platform", "error": error},
-            )
-        if self.trending != "seed":
-            # The cache that feeds this route is never filled any more.
-            return json_response([])
-        now = self.clocks.now()
-        cached_at = now.isoformat()
-        expires_at = (now + timedelta(hours=6)).isoformat()
-        items = []
-        for index in range(6):
-            source = platforms[index % 2]
-            if platform not in ("all", source):
-                continue
-            items.append(
-                {
-                    "id": f"{source}-{index}",
-                    "platform": source,
-                    "model_id": str(100000 + index),
-                    "title": f"Trending model {index + 1}",
-                    "url": f"https://{source}.example/models/{100000 + index}",
-                    "thumbnail_url": None,
-                    "thumbnail_local_path": None,
-                    "downloads": 1000 - 90 * index,
-                    "likes": 300 - 25 * index,
-                    "creator": f"maker{index}",
-                    "category": "functional" if index % 3 else "art",
-                    "cached_at": cached_at,
-                    "expires_at": expires_at,
-                }
-            )
-        return json_response(items)
-
-    async def _idea(self, request: web.Request) -> web.Response:
-        idea_id = request.match_info["idea_id"]
-        return error_response(
-            self.clocks,
-            404,
-            f"Idea not found: {idea_id}",
-            "NOT_FOUND",
-            {"resource_type": "idea", "resource_id": idea_id},
-        )
-
-    async def _discover(self, request: web.Request) -> web.Response:
-        reason = "discovery is disabled in configuration"
-        return error_response(
-            self.clocks,
-            503,
-            f"Printer Discovery is unavailable: {reason}",
-            "SERVICE_UNAVAILABLE",
-            {"service": "Printer Discovery", "reason": reason},
-        )
-
-    async def _discover_startup(self, request: web.Request) -> web.Response:
-        return json_response({"discovered": [], "count": 0, "new_count": 0})
-
-    # ===================================================== REST: printers
     def _printer_json(self, printer: SimPrinter, *, list_view: bool) -> dict[str, Any]:
-        now = self.clocks.ts()
-        temperatures = None
-        if printer.reports_temperatures:
-            bed, nozzle = printer.temperatures()
-            temperatures = {"bed": bed, "nozzle": nozzle}
-        current_job = None
-        if printer.reports_job:
-            current_job = {
-                "name": printer.job_name,
-                "status": "printing" if printer.phase == "printing" else "idle",
-                "progress": int(printer.progress),
-                "started_at": printer.job_started_at,
-                "estimated_remaining": None,
-                "layer_current": None,
-                "layer_total": None,
-            }
-        return {
-            "id": printer.id,
-            "name": printer.name,
-            "printer_type": printer.printer_type,
-            "status": printer.status,
-            "ip_address": printer.ip_address,
-            "connection_config": {
-                "ip_address": printer.ip_address,
-                "api_key": printer.api_key,
-                "access_code": printer.access_code,
-                "serial_number": printer.serial_number,
-                "webcam_url": printer.webcam_url,
-            },
-            "location": None,
-            "description": None,
-            "is_enabled": True,
-            "last_seen": printer.last_seen,
-            "current_job": current_job,
-            "temperatures": temperatures,
-            "filaments": (
-                [dict(slot) for slot in printer.filaments]
-                if printer.filaments is not None
-                and printer.connected
-                and not printer.unreachable
-                else None
-            ),
-            "total_jobs": printer.total_jobs if list_view else None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def _printer_not_found(self, printer_id: str) -> web.Response:
-        return error_response(
-            self.clocks,
-            404,
-            f"Printer not found: {printer_id}",
-            "PRINTER_NOT_FOUND",
-            {"printer_id": printer_id},
-        )
-
-    async def _list_printers(self, request: web.Request) -> web.Response:
-        query = request.query
-        errors: list[dict[str, Any]] = []
-        page = _int_param(query, "page", 1, minimum=1, maximum=None, errors=errors)
-        limit = _int_param(query, "limit", 50, minimum=1, maximum=100, errors=errors)
-        printer_type = _enum_param(query, "printer_type", PRINTER_TYPES, errors)
-        status = _enum_param(query, "status", PRINTER_STATUSES, errors)
-        is_active = _bool_param(query, "is_active", errors)
-        if errors:
-            return validation_error(self.clocks, errors)
-        selected = [
-            printer
-            for printer in self.printers.values()
-            if (printer_type is None or printer.printer_type == printer_type)
-            and (status is None or printer.status == status)
-            and (is_active is None or is_active)
-        ]
-        total = len(selected)
-        start = (page - 1) * limit
-        return json_response(
-            {
-                "printers": [
-                    self._printer_json(printer, list_view=True)
-                    for printer in selected[start : start + limit]
-                ],
-                "total_count": total,
-                "pagination": {
-                    "page": page,
-                    "limit": limit,
-                    "total_items": total,
-                    "total_pages": math.ceil(total / limit),
-                },
-            }
-        )
-
-    async def _create_printer(self, request: web.Request) -> web.Response:
-        raw = await request.text()
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return validation_error(
-                self.clocks,
-                [
-                    {
-                        "type": "json_invalid",
-                        "loc": ["body", 0],
-                        "msg": "JSON decode error",
-                        "input": {},
-                    }
-                ],
-            )
-        errors = _create_errors(body)
-        if errors:
-            return validation_error(self.clocks, errors)
-        printer_type = body["printer_type"]
-        config = body["connection_config"]
-        secret_key = "access_code" if printer_type == "bambu_lab" else "api_key"
-        if printer_type == "unknown" or not (
-            config.get("ip_address") and config.get(secret_key)
-        ):
-            error = "Failed to add printer configuration"
-            return error_response(
-                self.clocks,
-                400,
-                f"Validation failed for 'printer_config': {error}",
-                "VALIDATION",
-                {"field": "printer_config", "error": error},
-            )
-        printer = SimPrinter(
-            str(body["name"]),
-            "bambu_lab" if printer_type == "bambu_lab" else "prusa_core",
-            ip_address=str(config["ip_address"]),
-            api_key=config.get("api_key"),
-            access_code=config.get("access_code"),
-            serial_number=config.get("serial_number"),
-            webcam_url=config.get("webcam_url"),
-        )
-        self.add_printer(printer)
-        created = self._printer_json(printer, list_view=False)
-        # Right after creation the server has not polled the printer yet.
-        created.update(
-            status="unknown",
-            location=body.get("location"),
-            description=body.get("description"),
-            last_seen=None,
-            current_job=None,
-            temperatures=None,
-            filaments=None,
-        )
-        return json_response(created, status=201)
-
-    async def _delete_printer(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        errors: list[dict[str, Any]] = []
-        force = _bool_param(request.query, "force", errors)
-        if errors:
-            return validation_error(self.clocks, errors)
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        if printer.job_name and not force:
-            return error_response(
-                self.clocks,
-                409,
-                "Cannot delete printer with active jobs. Use force=true to delete anyway.",
-                "HTTP_409",
-            )
-        self.remove_printer(printer_id)
-        return web.Response(status=204)
-
-    async def _get_printer(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        return json_response(self._printer_json(printer, list_view=False))
-
-    async def _printer_details(self, request: web.Request) -> web.Response:
-        # Always 500 in this server version (an AttributeError in the route).
-        return internal_error(self.clocks)
-
-    async def _printer_status(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        current_job = None
-        if printer.reports_job:
-            current_job = {
-                "name": printer.job_name,
-                "progress": int(printer.progress),
-                "remaining_time": printer.remaining_minutes,
-            }
-        temperatures = None
-        if printer.reports_temperatures:
-            bed, nozzle = printer.temperatures()
-            temperatures = {
-                "bed": {"current": bed, "target": None},
-                "nozzle": {"current": nozzle, "target": None},
-            }
-        return json_response(
-            {
-                "id": printer.id,
-                "name": printer.name,
-                "status": printer.status,
-                "current_job": current_job,
-                "temperatures": temperatures,
-                "timestamp": self.clocks.ts(),
-            }
-        )
-
-    def _connection_failure(self, printer: SimPrinter, reason: str) -> web.Response:
-        return error_response(
-            self.clocks,
-            503,
-            f"Failed to connect to printer: {reason}",
-            "PRINTER_CONNECTION",
-            {"printer_id": printer.id, "reason": reason},
-        )
-
-    def _unreachable_reason(self, printer: SimPrinter) -> str:
-        if printer.printer_type == "prusa_core":
-            host = printer.ip_address
-            return (
-                "Failed to connect to printer: Cannot connect to Prusa printer: "
-                f"Cannot connect to host {host}:80 ssl:default "
-                f"[Connect call failed ('{host}', 80)]"
-            )
-        return "Failed to connect to printer: Bambu Lab printer is not connected"
-
-    async def _printer_control(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        action = request.match_info["action"]
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        if action == "disconnect":
-            printer.connected = False
-            return _success("disconnected")
-        if not printer.connected or printer.unreachable:
-            return self._connection_failure(printer, self._unreachable_reason(printer))
-        if action == "connect":
-            return _success("connected")
-        operation = {
-            "pause": printer.pause,
-            "resume": printer.resume,
-            "stop": printer.stop,
-        }
-        try:
-            operation[action]()
-        except PrinterActionError as err:
-            return self._connection_failure(printer, f"Failed to {action} print: {err}")
-        return _success(
-            {"pause": "paused", "resume": "resumed", "stop": "stopped"}[action]
-        )
-
-    async def _thumbnail(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        if printer.reports_job and printer.job_name:
-            return web.Response(
-                body=thumbnail_png(printer.job_name), content_type="image/png"
-            )
-        reason = (
-            "No status available for printer"
-            if not printer.connected
-            else "No current print job"
-        )
-        return error_response(
-            self.clocks,
-            404,
-            "File not found: current_job_thumbnail",
-            "FILE_NOT_FOUND",
-            {
-                "file_id": "current_job_thumbnail",
-                "printer_id": printer.id,
-                "reason": reason,
-            },
-        )
-
-    async def _camera_status(self, request: web.Request) -> web.Response:
-        printer_id = request.match_info["printer_id"]
-        printer = self.printers.get(printer_id)
-        if printer is None:
-            return self._printer_not_found(printer_id)
-        bambu = printer.printer_type == "bambu_lab"
-        return json_response(
-            {
-                "has_camera": bambu,
-                "has_external_webcam": printer.webcam_url is not None,
-                "is_available": bambu and printer.connected,
-                "stream_url": (
-                    f"{API}/printers/{printer.id}/camera/preview" if bambu else None
-                ),
-                "external_webcam_url": printer.webcam_url,
-                "external_webcam_type": None,
-                "ffmpeg_available": True,
-                "ffmpeg_required": False,
-                "error_message": (
-                    None
-                    if bambu
-                    else "No camera detected by PrusaLink. Please ensure a camera is "
-                    "connected and configured in PrusaLink settings. Access PrusaLink "
-                    "at http://<printer-ip> to configure the camera."
-                ),
-                "last_snapshot_at": None,
-            }
-        )
+        return PrinterRoutes(self).printer_json(printer, list_view=list_view)
 
     # ======================================================= control API
     def _add_control_routes(self, r: web.UrlDispatcher) -> None:
@@ -1455,189 +941,11 @@ class Simulator:
 
     def state(self) -> dict[str, Any]:
         """Return a JSON view of the whole simulator (for GET /_simulator/state)."""
-        return {
-            "url": self.url,
-            "up": self.is_up,
-            "version": self.version,
-            "trending": self.trending,
-            "realtime": self.realtime,
-            "poll_interval": self.poll_interval,
-            "sim_time": self.sim_time,
-            "overall_status": self.overall_status,
-            "services": self.services,
-            "printers": [
-                {
-                    **self._printer_json(printer, list_view=True),
-                    "progress": printer.progress,
-                    "remaining_minutes": printer.remaining_minutes,
-                }
-                for printer in self.printers.values()
-            ],
-            "faults": [fault.to_dict() for fault in self.faults],
-            "ws_clients": self.ws_clients,
-            "ws_subscriptions": {
-                str(cid): sorted(subs) for cid, subs in self.ws_subscriptions.items()
-            },
-            "requests": len(self.requests),
-            "update_check": self.update_check,
-        }
+        from .control import simulator_state
+
+        return simulator_state(self)
 
 
 def _resolve(waiter: asyncio.Future[str], value: str) -> None:
     if not waiter.done():
         waiter.set_result(value)
-
-
-def _drop(request: web.Request) -> web.Response:
-    """Cut the connection without answering."""
-    transport = request.transport
-    if transport is not None:
-        transport.abort()
-    response = web.Response(status=500)
-    response[BARE_RESPONSE_KEY] = True
-    return response
-
-
-def _success(status: str) -> web.Response:
-    return json_response({"status": "success", "data": {"status": status}})
-
-
-def _int_param(
-    query: Any,
-    name: str,
-    default: int,
-    *,
-    minimum: int,
-    maximum: int | None,
-    errors: list[dict[str, Any]],
-) -> int:
-    raw = query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        errors.append(
-            {
-                "type": "int_parsing",
-                "loc": ["query", name],
-                "msg": "Input should be a valid integer, unable to parse string as an integer",
-                "input": raw,
-            }
-        )
-        return default
-    if value < minimum:
-        errors.append(
-            {
-                "type": "greater_than_equal",
-                "loc": ["query", name],
-                "msg": f"Input should be greater than or equal to {minimum}",
-                "input": raw,
-            }
-        )
-        return default
-    if maximum is not None and value > maximum:
-        errors.append(
-            {
-                "type": "less_than_equal",
-                "loc": ["query", name],
-                "msg": f"Input should be less than or equal to {maximum}",
-                "input": raw,
-            }
-        )
-        return default
-    return value
-
-
-def _enum_param(
-    query: Any, name: str, values: tuple[str, ...], errors: list[dict[str, Any]]
-) -> str | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    if raw not in values:
-        errors.append(
-            {
-                "type": "enum",
-                "loc": ["query", name],
-                "msg": enum_message(values),
-                "input": raw,
-            }
-        )
-        return None
-    return str(raw)
-
-
-def _create_errors(body: Any) -> list[dict[str, Any]]:
-    """Pydantic's errors for a PrinterCreateRequest body."""
-    if not isinstance(body, dict):
-        return [
-            {
-                "type": "model_attributes_type",
-                "loc": ["body"],
-                "msg": "Input should be a valid dictionary or object to extract fields from",
-                "input": body,
-            }
-        ]
-    errors: list[dict[str, Any]] = [
-        {
-            "type": "missing",
-            "loc": ["body", name],
-            "msg": "Field required",
-            "input": body,
-        }
-        for name in ("name", "printer_type", "connection_config")
-        if name not in body
-    ]
-    if "name" in body and not isinstance(body["name"], str):
-        errors.append(
-            {
-                "type": "string_type",
-                "loc": ["body", "name"],
-                "msg": "Input should be a valid string",
-                "input": body["name"],
-            }
-        )
-    if "printer_type" in body and body["printer_type"] not in PRINTER_TYPES:
-        errors.append(
-            {
-                "type": "enum",
-                "loc": ["body", "printer_type"],
-                "msg": enum_message(PRINTER_TYPES),
-                "input": body["printer_type"],
-            }
-        )
-    if "connection_config" in body and not isinstance(body["connection_config"], dict):
-        errors.append(
-            {
-                "type": "dict_type",
-                "loc": ["body", "connection_config"],
-                "msg": "Input should be a valid dictionary",
-                "input": body["connection_config"],
-            }
-        )
-    return errors
-
-
-_TRUE = {"1", "true", "t", "yes", "y", "on"}
-_FALSE = {"0", "false", "f", "no", "n", "off"}
-
-
-def _bool_param(query: Any, name: str, errors: list[dict[str, Any]]) -> bool | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    lowered = raw.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    errors.append(
-        {
-            "type": "bool_parsing",
-            "loc": ["query", name],
-            "msg": "Input should be a valid boolean, unable to interpret input",
-            "input": raw,
-        }
-    )
-    return None

@@ -88,9 +88,15 @@ class Capture:
 
 
 def load_captures() -> dict[str, Capture]:
-    """Return every captured response by file name."""
-    with (CAPTURES_DIR / "_index.tsv").open(newline="") as index:
-        rows = list(csv.DictReader(index, delimiter="\t"))
+    """Return every captured response by file name.
+
+    Reads `_index.tsv` and the dated indexes beside it (`_index_<date>.tsv`), which
+    list captures added later.
+    """
+    rows: list[dict[str, str]] = []
+    for path in sorted(CAPTURES_DIR.glob("_index*.tsv")):
+        with path.open(newline="") as index:
+            rows.extend(csv.DictReader(index, delimiter="\t"))
     return {
         row["file"]: Capture(
             method=row["method"],

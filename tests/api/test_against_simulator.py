@@ -88,18 +88,24 @@ async def test_every_endpoint(sim: Simulator, client: PrinternizerClient) -> Non
 
 
 async def test_camera_status(sim: Simulator, client: PrinternizerClient) -> None:
-    """The camera status route; the simulator serves no other camera route yet."""
+    """A live stream's URL carries the access code, which the model never shows."""
     printers = await client.printers()
     for printer in printers:
         status = await client.camera_status(printer.id)
+        served = sim.printer(printer.id)
         bambu = printer.printer_type is PrinterType.BAMBU_LAB
-        assert status.has_camera is bambu
-        assert status.stream_url == (
-            f"/api/v1/printers/{printer.id}/camera/preview" if bambu else None
-        )
+        assert status.has_camera is served.camera is bambu
+        if served.live_stream:
+            assert status.stream_url is not None
+            assert status.stream_url.startswith("rtsps://bblp:")
+            assert served.access_code is not None
+            assert served.access_code in status.stream_url
+            assert served.access_code not in repr(status)
+        elif bambu:
+            assert status.stream_url == f"/api/v1/printers/{printer.id}/camera/preview"
+        else:
+            assert status.stream_url is None
         assert (status.error_message is None) is bambu
-    with pytest.raises(PrinternizerNotFoundError):
-        await client.camera_status("does-not-exist")
 
 
 async def test_secrets_stay_on_the_server(

@@ -61,3 +61,16 @@ def get_json(url: str, timeout: float = 10) -> Any:
         raise ValueError(msg)
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
         return json.load(response)
+
+
+def send_json(method: str, url: str, body: Any = None, timeout: float = 10) -> Any:
+    """Send a JSON body to a local http:// URL (the simulator's control API)."""
+    if not url.startswith("http://127.0.0.1:"):
+        msg = f"only the local simulator is asked: {url}"
+        raise ValueError(msg)
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310 - a local http:// URL, checked above
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        return json.load(response)

@@ -95,7 +95,7 @@ class ServerReader:
         self.session = session
         self.url = url.rstrip("/")
         self.headers = dict(headers or {})
-        self.ssl = None if verify_ssl else False
+        self.verify_ssl = verify_ssl  # False: accept a certificate that does not verify
         self.page_size = page_size
 
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
@@ -110,7 +110,7 @@ class ServerReader:
                     f"{self.url}{path}",
                     params=params,
                     headers=self.headers,
-                    ssl=self.ssl,
+                    ssl=self.verify_ssl,
                     timeout=REQUEST_TIMEOUT,
                 ) as response:
                     if response.status == 429:

@@ -12,7 +12,7 @@ Everywhere else (`scripts/test`) they are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 import contextlib
 import json
 import os
@@ -175,7 +175,7 @@ def browser() -> Iterator[Browser]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each phase's report on the item, for the page fixture's teardown."""
     report = yield
     setattr(item, f"report_{report.when}", report)

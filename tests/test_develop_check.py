@@ -15,6 +15,14 @@ import aiohttp
 import pytest
 import yaml
 
+from scripts.develop_support.__main__ import (
+    SERVER_PASSWORD_ENV,
+    SERVER_TOKEN_ENV,
+    SERVER_USERNAME_ENV,
+    Develop,
+    build_parser,
+    normalize_server_url,
+)
 from scripts.develop_support.dashboard import (
     DASHBOARD_FILE,
     FleetPrinter,
@@ -291,3 +299,58 @@ def test_adapt_gives_each_printer_of_another_fleet_a_section() -> None:
     assert "sensor.workshop_server_status" in entity_ids(sections[0])
     assert not {e for e in entity_ids(adapted) if ".printernizer_" in e}
     assert config == load_dashboard()  # the file's configuration is left as it was
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("http://Printernizer.local:8000/", "http://printernizer.local:8000"),
+        ("192.168.1.5:8000", "http://192.168.1.5:8000"),
+        ("https://farm.example/printernizer/", "https://farm.example/printernizer"),
+    ],
+)
+def test_server_url_is_stored_as_the_integration_stores_it(raw: str, url: str) -> None:
+    """Scheme added when missing, host in lower case, no trailing slash."""
+    assert normalize_server_url(raw) == url
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["ftp://printernizer.local", "http://", "http://dev:secret@printernizer.local"],
+)
+def test_server_url_without_credentials_or_host_is_refused(raw: str) -> None:
+    """Credentials in the URL are refused (they go in environment variables)."""
+    with pytest.raises(ValueError, match="--server") as err:
+        normalize_server_url(raw)
+    assert "secret" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "entry", "header"),
+    [
+        ({}, {}, None),
+        (
+            {SERVER_USERNAME_ENV: "dev", SERVER_PASSWORD_ENV: "pw"},
+            {"username": "dev", "password": "pw"},
+            "Basic ZGV2OnB3",
+        ),
+        ({SERVER_TOKEN_ENV: "abc"}, {"token": "abc"}, "Bearer abc"),
+    ],
+)
+async def test_server_credentials_reach_the_entry_and_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    entry: dict[str, str],
+    header: str | None,
+) -> None:
+    """The same reverse proxy credentials for Home Assistant's entry and the check."""
+    for name in (SERVER_USERNAME_ENV, SERVER_PASSWORD_ENV, SERVER_TOKEN_ENV):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    develop = Develop(build_parser().parse_args(["--server", "http://farm:8000"]))
+    develop.server_url = "http://farm:8000"
+    assert develop.server_credentials() == entry
+    async with aiohttp.ClientSession() as session:
+        reader = develop.server_reader(session)
+    assert reader.headers.get("Authorization") == header

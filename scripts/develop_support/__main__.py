@@ -217,26 +217,28 @@ class Develop:
         credentials = self.server_credentials()
         headers: dict[str, str] = {}
         if "username" in credentials:
-            auth = aiohttp.BasicAuth(credentials["username"], credentials["password"])
-            headers["Authorization"] = auth.encode()
+            headers["Authorization"] = aiohttp.encode_basic_auth(
+                credentials["username"], credentials["password"]
+            )
         elif "token" in credentials:
             headers["Authorization"] = f"Bearer {credentials['token']}"
         return ServerReader(
             session, self.server_url, headers=headers, verify_ssl=self.args.verify_ssl
         )
 
-    async def check_server_answers(self) -> None:
-        """Fail early, and clearly, when --server does not answer its health check."""
+    async def check_server_answers(self) -> bool:
+        """Tell, before Home Assistant starts, whether --server answers its health check."""
         async with aiohttp.ClientSession() as session:
             try:
                 health = await self.server_reader(session).health()
             except ServerError as err:
-                msg = f"develop: the server {self.server_url} does not answer: {err}"
-                raise SystemExit(msg) from None
+                self.say(f"the server {self.server_url} does not answer: {err}")
+                return False
         self.say(
             f"server {self.server_url} answers: {health['status']}, "
             f"version {health.get('version')} ({self.elapsed()})"
         )
+        return True
 
     async def start_simulator(self, port: int) -> None:
         """Start the simulator in real time and wait until it answers."""
@@ -497,7 +499,8 @@ class Develop:
                 self.say(f"port {port} is in use; pick another with --port")
                 return 2
         if args.server:
-            await self.check_server_answers()
+            if not await self.check_server_answers():
+                return 1
         else:
             sim_port = args.simulator_port or (
                 state.simulator_port

@@ -116,10 +116,11 @@ def test_check_reports_a_printer_that_differs(
 ) -> None:
     """Exit 1 with one mismatch line when the server's status answer says another state.
 
-    The last printer's status route answers `error` while the printer list and the
-    pushes keep its real state: Home Assistant, which takes its printers from the list
-    and the pushes, polls that route only 30 s after the entry loads, long after the
-    check has read it twice.
+    The last printer's status route answers `error`, while the printer list and the
+    pushes (every 2 s) keep its real state. Home Assistant takes its printers from the
+    list and the pushes; it polls that route first 30 s after the entry loads (the
+    last of three printers' spread polls), after the check has read it twice, and a
+    push would bring the real state back within 2 s anyway.
     """
     printer = printers(server)[-1]
     status = get_json(f"{server}/api/v1/printers/{printer['id']}/status")

@@ -14,8 +14,10 @@ import re
 import signal
 import sys
 import time
+from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from .check import DOMAIN, Checker
 from .config import (
@@ -26,8 +28,23 @@ from .config import (
     port_is_free,
     prepare_config_dir,
 )
+from .dashboard import (
+    DASHBOARD_FILE,
+    FleetPrinter,
+    adapt,
+    hub_prefix,
+    install_dashboard,
+    load_dashboard,
+)
 from .hass import DEV_PASSWORD, DEV_USERNAME, HomeAssistant, HomeAssistantError
 from .processes import Child, ProcessGroups
+from .server_check import (
+    RECHECK_AFTER,
+    ServerChecker,
+    ServerError,
+    ServerReader,
+    read_home_assistant,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components" / DOMAIN
@@ -39,6 +56,11 @@ RESTART_EXIT_CODE = 100  # Home Assistant's "restart me" exit code
 # Added by Home Assistant's onboarding; they need packages or internet this setup lacks.
 ONBOARDING_EXTRAS = ("google_translate", "met", "radio_browser")
 LOG_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\w+) ")
+# Credentials for a reverse proxy in front of --server: environment only, so that they
+# show neither in the process list nor in the shell's history.
+SERVER_USERNAME_ENV = "PRINTERNIZER_DEV_SERVER_USERNAME"
+SERVER_PASSWORD_ENV = "PRINTERNIZER_DEV_SERVER_PASSWORD"  # noqa: S105 - a variable's name
+SERVER_TOKEN_ENV = "PRINTERNIZER_DEV_SERVER_TOKEN"  # noqa: S105 - a variable's name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,13 +70,40 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scripts/develop",
         description=(
             "Run Home Assistant with this integration against the Printernizer simulator "
-            "(3 printers: one printing, one paused, one idle). Ctrl-C stops everything."
+            "(3 printers: one printing, one paused, one idle), or against your own "
+            "Printernizer with --server. Ctrl-C stops everything."
+        ),
+        epilog=(
+            f"A server behind a reverse proxy with authentication: set {SERVER_USERNAME_ENV} "
+            f"and {SERVER_PASSWORD_ENV} (basic auth) or {SERVER_TOKEN_ENV} (bearer token)."
         ),
     )
     parser.add_argument(
         "--check",
         action="store_true",
-        help="verify the entities against the simulator, inject a fault, then stop (exit 0/1)",
+        help="verify the entities against the simulator, inject a fault, then stop "
+        "(exit 0/1); with --server: compare them with the server, changing nothing on it",
+    )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        default=env("PRINTERNIZER_DEV_SERVER") or None,
+        help="use the Printernizer server at URL (e.g. http://printernizer.local:8000) "
+        "instead of the simulator (env PRINTERNIZER_DEV_SERVER)",
+    )
+    parser.add_argument(
+        "--no-verify-ssl",
+        dest="verify_ssl",
+        action="store_false",
+        help="with an https:// --server: accept a certificate that does not verify",
+    )
+    parser.add_argument(
+        "--recheck-after",
+        type=float,
+        default=RECHECK_AFTER,
+        metavar="SECONDS",
+        help="with --server --check: how long to wait before reading a difference again, "
+        f"since a state may be on its way (default {RECHECK_AFTER:.0f}: the next poll)",
     )
     parser.add_argument(
         "--port",
@@ -126,6 +175,8 @@ class Develop:
     def __init__(self, args: argparse.Namespace) -> None:
         """Prepare a run with the parsed options."""
         self.args = args
+        # The URL the entry points at: the simulator's once it runs, or --server.
+        self.server_url: str = args.server or ""
         self.config_dir: Path = args.config_dir.resolve()
         self.groups = ProcessGroups()
         # Wall clock, so that scripts/develop's .venv setup counts too (bash's
@@ -152,9 +203,47 @@ class Develop:
         """Print a progress line."""
         print(f"develop: {text}", flush=True)
 
+    def server_credentials(self) -> dict[str, str]:
+        """Return the reverse proxy credentials for --server, from the environment."""
+        username = os.environ.get(SERVER_USERNAME_ENV, "")
+        password = os.environ.get(SERVER_PASSWORD_ENV, "")
+        token = os.environ.get(SERVER_TOKEN_ENV, "")
+        if username:
+            return {"username": username, "password": password}
+        return {"token": token} if token else {}
+
+    def server_reader(self, session: aiohttp.ClientSession) -> ServerReader:
+        """Return a reader of --server's REST API, authenticated as Home Assistant is."""
+        credentials = self.server_credentials()
+        headers: dict[str, str] = {}
+        if "username" in credentials:
+            headers["Authorization"] = aiohttp.encode_basic_auth(
+                credentials["username"], credentials["password"]
+            )
+        elif "token" in credentials:
+            headers["Authorization"] = f"Bearer {credentials['token']}"
+        return ServerReader(
+            session, self.server_url, headers=headers, verify_ssl=self.args.verify_ssl
+        )
+
+    async def check_server_answers(self) -> bool:
+        """Tell, before Home Assistant starts, whether --server answers its health check."""
+        async with aiohttp.ClientSession() as session:
+            try:
+                health = await self.server_reader(session).health()
+            except ServerError as err:
+                self.say(f"the server {self.server_url} does not answer: {err}")
+                return False
+        self.say(
+            f"server {self.server_url} answers: {health['status']}, "
+            f"version {health.get('version')} ({self.elapsed()})"
+        )
+        return True
+
     async def start_simulator(self, port: int) -> None:
         """Start the simulator in real time and wait until it answers."""
         self.sim_url = f"http://127.0.0.1:{port}"
+        self.server_url = self.sim_url
         self.sim = await self.groups.start(
             "simulator",
             [
@@ -263,17 +352,30 @@ class Develop:
         state.save(self.config_dir)
         return ha
 
+    @property
+    def target(self) -> str:
+        """What the entry points at, in words."""
+        return f"the server {self.server_url}" if self.args.server else "the simulator"
+
     async def ensure_entry(self, ha: HomeAssistant, state: DevState) -> str:
-        """Make sure one Printernizer entry points at this run's simulator; return its id."""
+        """Make sure one Printernizer entry points at this run's server; return its id."""
+        previous = state.server_url or (
+            f"http://127.0.0.1:{state.simulator_port}" if state.simulator_port else None
+        )
         if state.entry_id and await ha.entry(state.entry_id, DOMAIN) is not None:
-            if state.simulator_port == int(self.sim_url.rsplit(":", 1)[1]):
-                self.say(f"entry {state.entry_id} already points at the simulator")
+            if previous == self.server_url:
+                self.say(f"entry {state.entry_id} already points at {self.target}")
                 return state.entry_id
             # The URL is the server's identity, so a new port is a new server.
-            self.say(f"the simulator's port changed; replacing entry {state.entry_id}")
+            self.say(f"now using {self.target}; replacing entry {state.entry_id}")
             await ha.remove_entry(state.entry_id)
         result = await ha.add_entry(
-            DOMAIN, {"url": self.sim_url, "verify_ssl": True, "proxy_auth": {}}
+            DOMAIN,
+            {
+                "url": self.server_url,
+                "verify_ssl": self.args.verify_ssl,
+                "proxy_auth": self.server_credentials(),
+            },
         )
         if result.get("type") == "create_entry":
             entry_id = str(result["result"]["entry_id"])
@@ -293,12 +395,12 @@ class Develop:
         """Find the entry added by hand for this URL (the hub device links to it)."""
         devices = await ha.ws("config/device_registry/list")
         for device in devices:
-            if (device.get("configuration_url") or "").rstrip("/") == self.sim_url:
+            if (device.get("configuration_url") or "").rstrip("/") == self.server_url:
                 for entry_id in device.get("config_entries", []):
                     if await ha.entry(entry_id, DOMAIN) is not None:
-                        self.say(f"entry {entry_id} already points at the simulator")
+                        self.say(f"entry {entry_id} already points at {self.target}")
                         return str(entry_id)
-        msg = f"an entry for {self.sim_url} exists but its device was not found"
+        msg = f"an entry for {self.server_url} exists but its device was not found"
         raise HomeAssistantError(msg)
 
     async def tidy_onboarding_entries(self, ha: HomeAssistant) -> None:
@@ -309,15 +411,33 @@ class Develop:
                     await ha.remove_entry(entry["entry_id"])
                     self.say(f"removed the {entry['title']!r} entry onboarding added")
 
-    def banner(self, entry_title: str) -> None:
+    def banner(self, entry_title: str, dashboard: str | None) -> None:
         """Tell the developer where everything is and how to break it."""
-        sim = self.sim_url
         log = self.config_dir / "home-assistant.log"
-        print(
-            f"""
+        board = (
+            f"  Dashboard        {self.ha_url}{dashboard}   (docs/dashboard.yaml, "
+            "stored again at every start)\n"
+            if dashboard
+            else ""
+        )
+        head = f"""
   Home Assistant   {self.ha_url}   (log in as {DEV_USERNAME} / {DEV_PASSWORD})
   Entry            {entry_title}, loaded {self.elapsed()} after the command started
-  Simulator        {sim}   (state: curl {sim}/_simulator/state)
+{board}"""
+        if self.args.server:
+            print(
+                f"""{head}  Server           {self.server_url}
+  Logs             {log} (integration at debug level)
+
+  The printers' pause, resume and stop buttons act on the server's real printers.
+  Ctrl-C stops Home Assistant.
+""",
+                flush=True,
+            )
+            return
+        sim = self.sim_url
+        print(
+            f"""{head}  Simulator        {sim}   (state: curl {sim}/_simulator/state)
   Logs             {log} (integration at debug level)
                    {self.config_dir / "simulator.log"}
 
@@ -335,6 +455,26 @@ class Develop:
             flush=True,
         )
 
+    async def dashboard(self, ha: HomeAssistant, entry_id: str) -> str | None:
+        """Install docs/dashboard.yaml, fitted to the entry's printers; return its path.
+
+        A dashboard that cannot be installed is reported, not fatal: Home Assistant and
+        the entry work without it.
+        """
+        try:
+            config = load_dashboard()
+            view = await read_fleet(ha, entry_id)
+            path = await install_dashboard(ha, adapt(config, view[0], view[1]))
+        except (OSError, ValueError, HomeAssistantError) as err:
+            self.say(
+                f"the dashboard from {DASHBOARD_FILE.name} was not installed: {err}"
+            )
+            return None
+        self.say(
+            f"dashboard {self.ha_url}{path} installed from docs/{DASHBOARD_FILE.name}"
+        )
+        return path
+
     async def run(self) -> int:
         """Start everything, set it up, then check or wait for Ctrl-C."""
         args = self.args
@@ -344,6 +484,12 @@ class Develop:
                 "needs; run scripts/setup --develop"
             )
             return 2
+        if args.server:
+            try:
+                self.server_url = normalize_server_url(args.server)
+            except ValueError as err:
+                self.say(str(err))
+                return 2
         prepare_config_dir(self.config_dir, INTEGRATION)
         state = DevState.load(self.config_dir)
         # Home Assistant starts on the port its stored settings have, then moves.
@@ -352,58 +498,85 @@ class Develop:
             if not port_is_free(port):
                 self.say(f"port {port} is in use; pick another with --port")
                 return 2
-        sim_port = args.simulator_port or (
-            state.simulator_port
-            if state.simulator_port and port_is_free(state.simulator_port)
-            else free_port()
-        )
-        await self.start_simulator(sim_port)
+        if args.server:
+            if not await self.check_server_answers():
+                return 1
+        else:
+            sim_port = args.simulator_port or (
+                state.simulator_port
+                if state.simulator_port and port_is_free(state.simulator_port)
+                else free_port()
+            )
+            await self.start_simulator(sim_port)
         self.say(f"starting Home Assistant with {self.config_dir}")
         self.start_hass()
         async with aiohttp.ClientSession() as session:
             ha = await self.connect(session)
             ha = await self.settle_http(session, ha, state)
             entry_id = await self.ensure_entry(ha, state)
-            state.simulator_port, state.entry_id = sim_port, entry_id
+            state.entry_id, state.server_url = entry_id, self.server_url
+            if self.sim is not None:
+                state.simulator_port = int(self.sim_url.rsplit(":", 1)[1])
             state.save(self.config_dir)
             entry = await ha.wait_for_entry_state(entry_id, DOMAIN, ENTRY_LOAD_TIMEOUT)
             self.say(f"entry loaded {self.elapsed()} after the command started")
             await self.tidy_onboarding_entries(ha)
-            self.banner(entry["title"])
+            dashboard = await self.dashboard(ha, entry_id)
+            self.banner(entry["title"], dashboard)
             if args.ready_file:
-                args.ready_file.write_text(
-                    json.dumps(
-                        {
-                            "url": self.ha_url,
-                            "simulator_url": self.sim_url,
-                            "entry_id": entry_id,
-                            "username": DEV_USERNAME,
-                            "password": DEV_PASSWORD,
-                            "config_dir": str(self.config_dir),
-                        }
-                    )
-                )
+                ready = {
+                    "url": self.ha_url,
+                    "server_url": self.server_url,
+                    "entry_id": entry_id,
+                    "username": DEV_USERNAME,
+                    "password": DEV_PASSWORD,
+                    "config_dir": str(self.config_dir),
+                    "dashboard": dashboard,
+                }
+                if not args.server:
+                    ready["simulator_url"] = self.sim_url
+                args.ready_file.write_text(json.dumps(ready))
             if args.check:
-                checker = Checker(ha, session, self.sim_url, entry_id)
-                async with asyncio.timeout(CHECK_TIMEOUT):
-                    ok = await checker.run()
-                print(checker.summary(), flush=True)
-                self.say(f"check {'passed' if ok else 'FAILED'} after {self.elapsed()}")
-                return 0 if ok else 1
+                return await self.check(ha, session, entry_id)
         return await self.wait_for_children()
+
+    async def check(
+        self, ha: HomeAssistant, session: aiohttp.ClientSession, entry_id: str
+    ) -> int:
+        """Run the check that fits the target; print what failed; return the exit code."""
+        checker: Checker | ServerChecker
+        if self.args.server:
+            checker = ServerChecker(
+                ha,
+                self.server_reader(session),
+                entry_id,
+                config_dir=self.config_dir,
+                started=self.started,
+                recheck_after=self.args.recheck_after,
+            )
+        else:
+            checker = Checker(ha, session, self.sim_url, entry_id)
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            ok = await checker.run()
+        if summary := checker.summary():
+            print(summary, flush=True)
+        self.say(f"check {'passed' if ok else 'FAILED'} after {self.elapsed()}")
+        return 0 if ok else 1
 
     async def wait_for_children(self) -> int:
         """Run until Ctrl-C, or until the simulator or Home Assistant ends."""
-        assert self.sim is not None
         assert self.hass_exited is not None
-        sim_exit = asyncio.ensure_future(self.sim.process.wait())
-        done, _ = await asyncio.wait(
-            [sim_exit, self.hass_exited], return_when=asyncio.FIRST_COMPLETED
-        )
-        if sim_exit in done:
+        waits: list[asyncio.Future[Any]] = [self.hass_exited]
+        sim_exit = None
+        if self.sim is not None:
+            sim_exit = asyncio.ensure_future(self.sim.process.wait())
+            waits.append(sim_exit)
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if sim_exit is not None and sim_exit in done:
             self.say(f"the simulator exited ({sim_exit.result()}); stopping")
         else:
-            sim_exit.cancel()
+            if sim_exit is not None:
+                sim_exit.cancel()
             self.say(f"Home Assistant exited ({self.hass_exited.result()}); stopping")
         return 1
 
@@ -426,6 +599,47 @@ class Develop:
             if interesting:
                 print(f"develop: last lines of interest in {log}:")
                 print("\n".join(interesting[-30:]))
+
+
+def normalize_server_url(raw: str) -> str:
+    """Return the --server URL as the integration stores it (scheme, host, no slash).
+
+    Credentials in the URL are refused: they would end up in the process list and in
+    the entry; the environment variables of --help carry them instead.
+    """
+    text = raw.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    url = URL(text)
+    if url.scheme not in {"http", "https"} or not url.host:
+        msg = f"--server wants an http:// or https:// URL with a host, not {raw!r}"
+        raise ValueError(msg)
+    if url.user or url.password:
+        msg = (
+            f"--server takes no credentials in the URL; set {SERVER_USERNAME_ENV} and "
+            f"{SERVER_PASSWORD_ENV}, or {SERVER_TOKEN_ENV}"
+        )
+        raise ValueError(msg)
+    built = URL.build(
+        scheme=url.scheme, host=url.host.lower(), port=url.port, path=url.path
+    )
+    return str(built).rstrip("/")
+
+
+async def read_fleet(
+    ha: HomeAssistant, entry_id: str
+) -> tuple[list[FleetPrinter], str | None]:
+    """Return the entry's printers (name, entity id prefix) and the hub's prefix."""
+    view = await read_home_assistant(ha, entry_id)
+    printers = [
+        FleetPrinter(
+            printer.name,
+            printer.status_entity.removeprefix("sensor.").removesuffix("_status"),
+        )
+        for printer in view.printers
+        if printer.status_entity is not None
+    ]
+    return printers, hub_prefix([view.hub_status] if view.hub_status else [])
 
 
 # What the develop dependency group adds for Home Assistant itself: its frontend, and the

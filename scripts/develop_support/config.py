@@ -79,6 +79,7 @@ class DevState:
     simulator_port: int | None = None
     entry_id: str | None = None
     ha_port: int | None = None  # the port Home Assistant's stored HTTP settings have
+    server_url: str | None = None  # the URL the entry points at (simulator or --server)
 
     @classmethod
     def load(cls, config_dir: Path) -> DevState:
@@ -91,6 +92,7 @@ class DevState:
             simulator_port=data.get("simulator_port"),
             entry_id=data.get("entry_id"),
             ha_port=data.get("ha_port"),
+            server_url=data.get("server_url"),
         )
 
     def save(self, config_dir: Path) -> None:

@@ -69,7 +69,9 @@ class HomeAssistant:
     async def ws(self, command: str, **payload: Any) -> Any:
         """Run one websocket command on a fresh connection and return its result."""
         url = f"{self.base_url.replace('http', 'ws', 1)}/api/websocket"
-        async with self.session.ws_connect(url, timeout=REQUEST_TIMEOUT) as socket:
+        async with self.session.ws_connect(
+            url, timeout=aiohttp.ClientWSTimeout(ws_close=REQUEST_TIMEOUT.total)
+        ) as socket:
             async with asyncio.timeout(REQUEST_TIMEOUT.total):
                 await socket.receive_json()  # auth_required
                 await socket.send_json({"type": "auth", "access_token": self.token})

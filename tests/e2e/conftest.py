@@ -1,16 +1,18 @@
-"""Fixtures for the browser tests: the development setup, a second simulator, Chromium.
+"""Fixtures for the end-to-end tests: the development setup, a second simulator, Chromium.
 
-The browser tests run only when PRINTERNIZER_E2E=1 (`.ci/run` sets it), and need
+The browser tests (marker `browser`) and the tests of `scripts/develop --server` (marker
+`develop`, no browser) run only when PRINTERNIZER_E2E=1 (`.ci/run` sets it), and need
 Home Assistant's pytest plugin switched off, since it blocks sockets:
 
     PRINTERNIZER_E2E=1 .venv/bin/pytest -p no:homeassistant -m browser tests/e2e
+    PRINTERNIZER_E2E=1 .venv/bin/pytest -p no:homeassistant -m develop tests/e2e
 
 Everywhere else (`scripts/test`) they are skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 import contextlib
 import json
 import os
@@ -35,26 +37,36 @@ DEVELOP_READY_TIMEOUT = 300.0  # a first run byte-compiles Home Assistant
 STOP_TIMEOUT = 30.0
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker of the end-to-end tests that need no browser."""
+    config.addinivalue_line(
+        "markers",
+        "develop: end-to-end test of scripts/develop against a Printernizer server "
+        "(runs Home Assistant, no browser)",
+    )
+
+
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Skip the browser tests unless asked for, and where Chromium is missing."""
-    if os.environ.get("PRINTERNIZER_E2E") != "1":
-        reason = (
-            "browser test: runs with PRINTERNIZER_E2E=1 "
-            "(PRINTERNIZER_E2E=1 .venv/bin/pytest -p no:homeassistant -m browser tests/e2e)"
-        )
-    elif chromium_path() is None:
-        reason = (
-            "browser test: Chromium not found (apt-get install chromium, "
-            "or set PRINTERNIZER_CHROMIUM to its path)"
-        )
-    else:
-        return
-    skip = pytest.mark.skip(reason=reason)
+    """Skip the end-to-end tests unless asked for, and browser tests without Chromium."""
     for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+        marker = next((m for m in ("browser", "develop") if m in item.keywords), None)
+        if marker is None:
+            continue
+        if os.environ.get("PRINTERNIZER_E2E") != "1":
+            reason = (
+                f"{marker} test: runs with PRINTERNIZER_E2E=1 (PRINTERNIZER_E2E=1 "
+                f".venv/bin/pytest -p no:homeassistant -m {marker} tests/e2e)"
+            )
+        elif marker == "browser" and chromium_path() is None:
+            reason = (
+                "browser test: Chromium not found (apt-get install chromium, "
+                "or set PRINTERNIZER_CHROMIUM to its path)"
+            )
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)
@@ -110,21 +122,13 @@ def dev_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         _stop(process)
 
 
-@pytest.fixture(scope="session")
-def second_simulator() -> Iterator[str]:
-    """Another Printernizer simulator, to add as a second server through the UI."""
+@contextlib.contextmanager
+def simulator_process(*options: str) -> Iterator[str]:
+    """Run `python -m tests.simulator` on a free port with `options`; yield its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603 - our own simulator
-        [
-            sys.executable,
-            "-m",
-            "tests.simulator",
-            "--port",
-            str(port),
-            "--printers",
-            "2",
-        ],
+        [sys.executable, "-m", "tests.simulator", "--port", str(port), *options],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -139,11 +143,18 @@ def second_simulator() -> Iterator[str]:
                 break
             except urllib.error.URLError, OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the second simulator did not start")
+                    pytest.fail(f"the simulator {' '.join(options)} did not start")
                 time.sleep(0.2)
         yield url
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def second_simulator() -> Iterator[str]:
+    """Another Printernizer simulator, to add as a second server through the UI."""
+    with simulator_process("--printers", "2") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -164,7 +175,7 @@ def browser() -> Iterator[Browser]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each phase's report on the item, for the page fixture's teardown."""
     report = yield
     setattr(item, f"report_{report.when}", report)

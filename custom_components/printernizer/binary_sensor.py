@@ -105,7 +105,6 @@ PRINTER_BINARY_SENSORS: tuple[PrinterBinarySensorDescription, ...] = (
     ),
     PrinterBinarySensorDescription(
         key="problem",
-        translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=_is_state(PrinterState.ERROR),
     ),

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from yarl import URL
 
-from .events import EventStream, authorization_header, http_url
+from .events import EventStream, authorization_header, http_url, utc_now
 from .exceptions import (
     PrinternizerAuthenticationError,
     PrinternizerCancelledError,
@@ -155,10 +155,6 @@ class _Request:
         return self
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _load_zone(name: str) -> tzinfo | None:
     try:
         return ZoneInfo(name)
@@ -210,7 +206,7 @@ class PrinternizerClient:
         token: str | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
-        wall_clock: Callable[[], datetime] = _utc_now,
+        wall_clock: Callable[[], datetime] = utc_now,
         random: Callable[[], float] = _random.random,
         time_zone: tzinfo = UTC,
     ) -> None:

@@ -35,8 +35,9 @@ CLOSE_BOUND = 5.0
 _PING = {"type": "ping"}
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+def utc_now() -> datetime:
+    """Return the current time, aware in UTC (the package imports no Home Assistant)."""
+    return datetime.now(UTC)  # pylint: disable=home-assistant-enforce-utcnow
 
 
 def http_url(base_url: str) -> URL:
@@ -132,7 +133,7 @@ class EventStream:
         token: str | None = None,
         headers: Mapping[str, str] | None = None,
         time_zone: tzinfo | Callable[[], tzinfo] = UTC,
-        wall_clock: Callable[[], datetime] = _utc_now,
+        wall_clock: Callable[[], datetime] = utc_now,
         connect_timeout: float = 10.0,
         close_timeout: float = 2.0,
         backoff_base: float = 1.0,

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 # Relative, so that the package works wherever it is mounted; the models
 # import the error from here.
-from ..exceptions import PrinternizerResponseError  # noqa: TID252
+from ..exceptions import PrinternizerResponseError
 
 __all__ = [
     "LenientEnum",

@@ -54,21 +54,23 @@ from pytest_homeassistant_custom_component.common import (
 
 from tests.simulator import RecordedRequest, Simulator
 
-FLEETS = (1, 10, 50, 100, 200)
-BASELINE_FLEETS = (1, 10, 50, 100)
-RUNS = 5
-PUSH_SAMPLES = 20
-PUSH_BURSTS = 5
-FRESHNESS_SAMPLES = 60
-SERVER_POLL = 30.0
-WARMUP = 15 * 60
-UP_WINDOW = 20 * 60
-DOWN_WINDOW = 10 * 60
-OUTAGE = 3600
-# The baseline asks for 102 requests a minute at 50 printers, against 100 a minute
-# plus a burst allowance of 120: the allowance lasts about 35 minutes.
-BASELINE_WARMUP = 45 * 60
-BASELINE_WINDOW = 20 * 60
+from .parameters import (
+    BASELINE_FLEETS,
+    BASELINE_WARMUP,
+    BASELINE_WINDOW,
+    DOWN_WINDOW,
+    FLEETS,
+    FRESHNESS_SAMPLES,
+    OUTAGE,
+    PUSH_BURSTS,
+    PUSH_SAMPLES,
+    RUNS,
+    SERVER_POLL,
+    SETTLE_DOWN,
+    UP_WINDOW,
+    WARMUP,
+)
+
 # Every refresh scheduled within this horizon starts when the clock jumps over it.
 POLL_HORIZON = timedelta(minutes=6)
 LONG_JOB_MINUTES = 24 * 60
@@ -483,7 +485,7 @@ async def test_integration_on_simulated_time(
         up_refused = refusals.count - before
 
         drop = sim.fault("ws_drop", path="/ws")
-        await timeline.run(5 * 60)
+        await timeline.run(SETTLE_DOWN)
         assert sim.ws_clients == 0
         sim.clear_requests()
         before = refusals.count
@@ -507,6 +509,7 @@ async def test_integration_on_simulated_time(
     record(f"rpm_down_counted.{key}", _counted_per_minute(down, DOWN_WINDOW))
     record(f"refused_per_hour_up.{key}", up_refused * 3600 / UP_WINDOW)
     record(f"refused_per_hour_down.{key}", down_refused * 3600 / DOWN_WINDOW)
+    record(f"poll_period_up_s.{key}", _poll_period(sim, up))
     record(f"poll_period_down_s.{key}", period)
     _record_freshness(record, "fresh_down", key, latencies)
     record(f"outage_attempts.{key}", attempts.count)

@@ -10,8 +10,23 @@ import platform
 import sys
 from typing import Any
 
-FLEETS = (1, 10, 50, 100, 200)
-COMPARED_FLEETS = (1, 10, 50, 100)
+from .parameters import (
+    BASELINE_FLEETS as COMPARED_FLEETS,
+    BASELINE_WARMUP,
+    BASELINE_WINDOW,
+    DOWN_WINDOW,
+    FLEETS,
+    FRESHNESS_SAMPLES,
+    OUTAGE,
+    PUSH_BURSTS,
+    PUSH_SAMPLES,
+    RUNS,
+    SERVER_POLL,
+    SETTLE_DOWN,
+    UP_WINDOW,
+    WARMUP,
+)
+
 CLIENT_BUDGET = 60
 SERVER_LIMIT = 100
 TIMES = "\u00d7"
@@ -197,6 +212,7 @@ def _integration(report: Report) -> list[str]:
         ),
         row("429 responses an hour, stream up¹", "refused_per_hour_up", _count),
         row("429 responses an hour, stream down¹", "refused_per_hour_down", _count),
+        row("Each printer polled every, stream up¹", "poll_period_up_s", _s),
         row("Each printer polled every, stream down¹", "poll_period_down_s", _s),
         row("Freshness, stream down, median¹ ²", "fresh_down_median_s", _s, "never"),
         row("Freshness, stream down, p95¹ ²", "fresh_down_p95_s", _s, "never"),
@@ -208,13 +224,16 @@ def _integration(report: Report) -> list[str]:
 
 
 def _takeaway(report: Report) -> str:
-    """Return what a reader takes away: what 200 printers cost, how fresh."""
+    """Return what a reader takes away: what the biggest fleet costs, how fresh."""
+    fleet = FLEETS[-1]
+    compared = COMPARED_FLEETS[-1]
 
-    def integration(metric: str, fleet: int = 200) -> Any:
+    def integration(metric: str) -> Any:
         return report.get(metric, "integration", fleet)
 
     needed = (
         "rpm_up",
+        "poll_period_up_s",
         "rpm_up_counted",
         "rpm_down",
         "poll_period_down_s",
@@ -223,38 +242,40 @@ def _takeaway(report: Report) -> str:
         "push_p95_s",
     )
     if any(integration(metric) is None for metric in needed):
-        return "Not every measurement for 200 printers is available."
+        return f"Not every measurement for {fleet} printers is available."
     refused = sum(
         integration(metric) or 0
         for metric in ("refused_per_hour_up", "refused_per_hour_down")
     )
     text = (
-        f"**200 printers.** With the event stream up the integration makes "
-        f"{integration('rpm_up'):.0f} requests a minute for a fleet of 200 printers "
+        f"**{fleet} printers.** With the event stream up the integration makes "
+        f"{integration('rpm_up'):.0f} requests a minute for a fleet of {fleet} printers "
         f"({integration('rpm_up_counted'):.0f} of them on routes the server's limit of "
-        f"{SERVER_LIMIT} a minute counts; the rest are health checks), and a status "
-        f"change reaches Home Assistant by push within "
+        f"{SERVER_LIMIT} a minute counts; the rest are health checks), most of them "
+        f"a safety refresh of each printer every "
+        f"{integration('poll_period_up_s'):.0f} s; a status change reaches Home "
+        "Assistant by push within "
         f"{_ms(integration('push_p95_s'))} (95th percentile). With the stream down "
         f"it makes {integration('rpm_down'):.0f} requests a minute and polls each "
         f"printer every {integration('poll_period_down_s'):.0f} s, so a status change "
         f"shows after {integration('fresh_down_median_s'):.0f} s in the median and "
-        f"{integration('fresh_down_p95_s'):.0f} s at the 95th percentile; "
+        f"{integration('fresh_down_p95_s'):.0f} s at the 95th percentile. "
     )
     text += (
-        "the server refused none of its requests."
+        "Up or down, the server refused none of its requests."
         if refused == 0
-        else f"the server answered {refused:.0f} of its requests an hour with 429."
+        else f"The server answered {refused:.0f} of its requests an hour with 429."
     )
-    rpm = report.get("rpm", "baseline", 100)
-    refused_100 = report.get("refused_per_hour", "baseline", 100)
-    if rpm is not None and refused_100 is not None:
+    rpm = report.get("rpm", "baseline", compared)
+    baseline_refused = report.get("refused_per_hour", "baseline", compared)
+    if rpm is not None and baseline_refused is not None:
         text += (
             f" The polling baseline, written like Home Assistant's core printer "
-            f"integrations, already needs {rpm:.0f} requests a minute for 100 "
-            f"printers; the server answers {refused_100:,.0f} of them an hour with "
-            "429"
+            f"integrations, already needs {rpm:.0f} requests a minute for {compared} "
+            f"printers; the server answers {baseline_refused:,.0f} of them an hour "
+            "with 429"
         )
-        if report.get("fresh_median_s", "baseline", 100) is None:
+        if report.get("fresh_median_s", "baseline", compared) is None:
             text += (
                 ", and as one refused status fails the whole update, no status "
                 "change reaches Home Assistant at all."
@@ -262,6 +283,10 @@ def _takeaway(report: Report) -> str:
         else:
             text += "."
     return text
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes"
 
 
 def _method() -> list[str]:
@@ -287,8 +312,8 @@ def _method() -> list[str]:
             "they would share it. Home Assistant's test harness "
             "(pytest-homeassistant-custom-component) runs with asyncio's debug mode "
             "off, as Home Assistant runs in production. Real-time figures are medians "
-            "of 5 runs (setup, unload) or of 20 pushes (latency) and 5 pushes to the "
-            "whole fleet (CPU time)."
+            f"of {RUNS} runs (setup, unload), of {PUSH_SAMPLES} pushes (latency) and "
+            f"of {PUSH_BURSTS} pushes to the whole fleet (CPU time)."
         ),
         "",
         (
@@ -299,15 +324,18 @@ def _method() -> list[str]:
             "integration's request budget and the server's rate limiter (100 "
             "requests a minute per address, burst 120; health checks exempt) run on "
             "the same clock, and the server polls its printers and pushes every "
-            "30 s. Integration: 15 minutes to settle, 20 counted with the event "
-            "stream up, 5 to settle and 10 counted with it down (the server accepts "
-            "the event stream's connection and closes it at once; the integration "
-            "lists the printers again after each reconnect). Baseline: 45 minutes "
-            "to settle (at 50 printers it asks 102 requests a minute of a server "
-            "that grants 100, and its burst allowance lasts about 35 minutes), then "
-            "20 counted. 429 responses are counted by the server's rate limiter; "
-            "requests in an outage where the client starts them (the server refuses "
-            "connections for an hour; retries and event stream connects included)."
+            f"{SERVER_POLL:.0f} s. Integration: {_minutes(WARMUP)} to settle, "
+            f"{_minutes(UP_WINDOW)} counted with the event stream up, "
+            f"{_minutes(SETTLE_DOWN)} to settle and {_minutes(DOWN_WINDOW)} counted "
+            "with it down (the server accepts the event stream's connection and "
+            "closes it at once; the integration lists the printers again after each "
+            f"reconnect). Baseline: {_minutes(BASELINE_WARMUP)} to settle (at 50 "
+            "printers it asks 102 requests a minute of a server that grants 100, and "
+            "its burst allowance lasts about 35 minutes), then "
+            f"{_minutes(BASELINE_WINDOW)} counted. The server's rate limiter counts "
+            "the 429 responses. In the outage the server refuses connections for "
+            f"{_minutes(OUTAGE)}; its requests are counted where the client starts "
+            "them (retries and event stream connects included)."
         ),
         "",
         (
@@ -316,7 +344,8 @@ def _method() -> list[str]:
             "sensor in Home Assistant, read from the state machine. Each printer "
             "changes once per round, at a moment drawn uniformly from a window at "
             "least as long as its poll interval, and each round lasts long enough "
-            "for the change to arrive; at least 60 changes per fleet size. "
+            f"for the change to arrive; at least {FRESHNESS_SAMPLES} changes per fleet "
+            "size. "
             "“never”: the change had not arrived by the end of the measurement, a "
             "round after the last one (the quantile falls on such changes). With the "
             "stream up the server pushes the change at once: that row is the push "

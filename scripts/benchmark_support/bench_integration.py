@@ -350,19 +350,29 @@ def _counted_per_minute(requests: list[RecordedRequest], seconds: float) -> floa
     return _per_minute(counted, seconds)
 
 
-def _poll_period(sim: Simulator, requests: list[RecordedRequest]) -> float:
-    """Return the longest time between two status polls of a printer (medians)."""
+def _poll_gaps(requests: list[RecordedRequest]) -> list[float]:
+    """Return each printer's median time between two of its status polls."""
     times: dict[str, list[float]] = {}
     for request in requests:
         parts = request.path.split("/")
         if len(parts) == 6 and parts[3] == "printers" and parts[5] == "status":
             times.setdefault(parts[4], []).append(request.time)
-    gaps = [
+    return [
         statistics.median(b - a for a, b in itertools.pairwise(sorted(found)))
         for found in times.values()
         if len(found) > 1
     ]
-    return max(gaps, default=SERVER_POLL)
+
+
+def _poll_interval(requests: list[RecordedRequest]) -> float | None:
+    """Return how often a printer is polled (the median over the printers)."""
+    gaps = _poll_gaps(requests)
+    return statistics.median(gaps) if gaps else None
+
+
+def _longest_poll_interval(requests: list[RecordedRequest]) -> float:
+    """Return the longest poll interval of any printer (30 s when none was seen)."""
+    return max(_poll_gaps(requests), default=SERVER_POLL)
 
 
 async def _freshness(
@@ -370,18 +380,20 @@ async def _freshness(
     timeline: Timeline,
     sim: Simulator,
     entry: MockConfigEntry,
-    period: float,
+    longest_interval: float,
 ) -> list[float]:
-    """Seconds from a status change on the server to the new state in Home Assistant.
+    """Return the seconds from status changes on the server to Home Assistant.
 
     Each printer changes once per round (starts a long job, or stops it) at a
-    random moment within the round's first `spread` seconds; rounds are long enough
-    for the change to arrive before the printer's next one. A change that never
-    arrives counts as infinitely late.
+    random moment within the round's first `spread` seconds, a whole number of the
+    server's poll intervals at least as long as `longest_interval` (the longest any
+    printer waits between two polls); rounds are long enough for the change to
+    arrive before the printer's next one. A change that never arrives counts as
+    infinitely late.
     """
     rng = random.Random(len(sim.printers))  # noqa: S311 - moments, not secrets
-    spread = SERVER_POLL * math.ceil(period / SERVER_POLL)
-    round_length = spread + 1.2 * period + 5
+    spread = SERVER_POLL * math.ceil(longest_interval / SERVER_POLL)
+    round_length = spread + 1.2 * longest_interval + 5
     rounds = math.ceil(FRESHNESS_SAMPLES / len(sim.printers))
     printer_of = {
         printer_status_entity(hass, entry, printer_id): printer_id
@@ -492,8 +504,9 @@ async def test_integration_on_simulated_time(
         await timeline.run(DOWN_WINDOW)
         down = _http(sim.requests)
         down_refused = refusals.count - before
-        period = _poll_period(sim, down)
-        latencies = await _freshness(hass, timeline, sim, entry, period)
+        latencies = await _freshness(
+            hass, timeline, sim, entry, _longest_poll_interval(down)
+        )
         drop.clear()
 
         await sim.go_down()
@@ -509,8 +522,8 @@ async def test_integration_on_simulated_time(
     record(f"rpm_down_counted.{key}", _counted_per_minute(down, DOWN_WINDOW))
     record(f"refused_per_hour_up.{key}", up_refused * 3600 / UP_WINDOW)
     record(f"refused_per_hour_down.{key}", down_refused * 3600 / DOWN_WINDOW)
-    record(f"poll_period_up_s.{key}", _poll_period(sim, up))
-    record(f"poll_period_down_s.{key}", period)
+    record(f"poll_period_up_s.{key}", _poll_interval(up))
+    record(f"poll_period_down_s.{key}", _poll_interval(down))
     _record_freshness(record, "fresh_down", key, latencies)
     record(f"outage_attempts.{key}", attempts.count)
     record(f"outage_stream_attempts.{key}", attempts.websocket)
@@ -543,8 +556,9 @@ async def test_baseline_on_simulated_time(
         await timeline.run(BASELINE_WINDOW)
         window = _http(sim.requests)
         refused = refusals.count - before
-        period = _poll_period(sim, window)
-        latencies = await _freshness(hass, timeline, sim, entry, period)
+        latencies = await _freshness(
+            hass, timeline, sim, entry, _longest_poll_interval(window)
+        )
 
         await sim.go_down()
         with _http_attempts() as attempts:
@@ -556,7 +570,7 @@ async def test_baseline_on_simulated_time(
     record(f"rpm.{key}", _per_minute(window, BASELINE_WINDOW))
     record(f"rpm_counted.{key}", _counted_per_minute(window, BASELINE_WINDOW))
     record(f"refused_per_hour.{key}", refused * 3600 / BASELINE_WINDOW)
-    record(f"poll_period_s.{key}", period)
+    record(f"poll_period_s.{key}", _poll_interval(window))
     _record_freshness(record, "fresh", key, latencies)
     record(f"outage_attempts.{key}", attempts.count)
 

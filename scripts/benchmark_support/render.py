@@ -185,6 +185,16 @@ def _comparison(report: Report) -> list[str]:
     ]
 
 
+def _entities_note(report: Report) -> str:
+    fleet = COMPARED_FLEETS[-1]
+    entities = report.get("entities", "integration", fleet)
+    per_printer = "more" if entities is None else f"about {entities / fleet:.0f}"
+    return (
+        "Setup and unload take longer the more entities there are: the baseline has "
+        f"one per printer, the integration {per_printer} per printer."
+    )
+
+
 def _integration(report: Report) -> list[str]:
     def row(label: str, metric: str, fmt: Format, missing: str = "n/a") -> str:
         return _row(label, report.values(metric, "integration", fmt, FLEETS, missing))
@@ -251,10 +261,9 @@ def _takeaway(report: Report) -> str:
         f"**{fleet} printers.** With the event stream up the integration makes "
         f"{integration('rpm_up'):.0f} requests a minute for a fleet of {fleet} printers "
         f"({integration('rpm_up_counted'):.0f} of them on routes the server's limit of "
-        f"{SERVER_LIMIT} a minute counts; the rest are health checks), most of them "
-        f"a safety refresh of each printer every "
-        f"{integration('poll_period_up_s'):.0f} s; a status change reaches Home "
-        "Assistant by push within "
+        f"{SERVER_LIMIT} a minute counts, nearly all a safety refresh of each printer "
+        f"every {integration('poll_period_up_s'):.0f} s; the rest are health checks), "
+        "and a status change reaches Home Assistant by push within "
         f"{_ms(integration('push_p95_s'))} (95th percentile). With the stream down "
         f"it makes {integration('rpm_down'):.0f} requests a minute and polls each "
         f"printer every {integration('poll_period_down_s'):.0f} s, so a status change "
@@ -397,6 +406,8 @@ def render(results: Results, seconds: float | None) -> str:
         ),
         "",
         *_comparison(report),
+        "",
+        _entities_note(report),
         "",
         "## The integration",
         "",

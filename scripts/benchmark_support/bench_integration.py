@@ -251,12 +251,13 @@ class Timeline:
         self.at(self.now() + interval, _repeat)
         return _cancel
 
-    def _next_timer(self, now: float) -> float:
+    def _next_timer(self) -> float:
+        """Return when the earliest timer of the event loop is due (maybe already)."""
         return min(
             (
                 handle.when()
                 for handle in get_scheduled_timer_handles(self.hass.loop)
-                if not handle.cancelled() and handle.when() > now
+                if not handle.cancelled()
             ),
             default=math.inf,
         )
@@ -275,11 +276,14 @@ class Timeline:
                 return
             target = min(
                 end,
-                self._next_timer(now),
+                self._next_timer(),
                 self._events[0][0] if self._events else math.inf,
             )
-            # Round up: a timer runs once the clock has reached it, not just before.
-            self.freezer.tick(timedelta(microseconds=math.ceil((target - now) * 1e6)))
+            # One microsecond past the target: the loop runs a timer once its clock
+            # is past it, and at the frozen clock's magnitude (seconds since 1970) a
+            # float cannot tell the loop's clock resolution apart from nothing.
+            step = math.ceil(max(0.0, target - now) * 1e6) + 1
+            self.freezer.tick(timedelta(microseconds=step))
 
 
 class RefusalCounter:

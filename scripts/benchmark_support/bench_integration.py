@@ -389,7 +389,8 @@ async def _freshness(
     """Return the seconds from status changes on the server to Home Assistant.
 
     Each printer changes once per round (starts a long job, or stops it) at a
-    random moment within the round's first `spread` seconds, a whole number of the
+    random moment within the round's first `spread` seconds (stratified), a whole
+    number of the
     server's poll intervals at least as long as `longest_interval` (the longest any
     printer waits between two polls); rounds are long enough for the change to
     arrive before the printer's next one. A change that never arrives counts as
@@ -397,7 +398,9 @@ async def _freshness(
     """
     rng = random.Random(len(sim.printers))  # noqa: S311 - moments, not secrets
     spread = SERVER_POLL * math.ceil(longest_interval / SERVER_POLL)
-    round_length = spread + 1.2 * longest_interval + 5
+    # A whole number of windows, so that every round starts at the same phase of
+    # the server's poll interval and the stratified moments stay evenly spread.
+    round_length = spread * math.ceil((spread + 1.2 * longest_interval + 5) / spread)
     rounds = math.ceil(FRESHNESS_SAMPLES / len(sim.printers))
     printer_of = {
         printer_status_entity(hass, entry, printer_id): printer_id
@@ -431,13 +434,16 @@ async def _freshness(
 
         return _act
 
+    # Stratified: the changes' moments cover the window evenly, each at a random
+    # point of its own stretch, so that few samples already show the distribution.
+    changes = [
+        (index, printer_id) for index in range(rounds) for printer_id in sim.printers
+    ]
+    rng.shuffle(changes)
     start = timeline.now()
-    for index in range(rounds):
-        for printer_id in sim.printers:
-            timeline.at(
-                start + index * round_length + rng.uniform(0, spread),
-                _change(printer_id),
-            )
+    for position, (index, printer_id) in enumerate(changes):
+        offset = spread * (position + rng.random()) / len(changes)
+        timeline.at(start + index * round_length + offset, _change(printer_id))
     unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _on_state)
     try:
         await timeline.run((rounds + 1) * round_length)

@@ -1,7 +1,8 @@
-"""Render the benchmark results as a Markdown table (stdout and docs/benchmark.md)."""
+"""Render the benchmark results as Markdown (stdout and docs/benchmark.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 import os
 from pathlib import Path
@@ -9,79 +10,413 @@ import platform
 import sys
 from typing import Any
 
-FLEETS = (1, 10, 50)
+from .parameters import (
+    BASELINE_FLEETS as COMPARED_FLEETS,
+    BASELINE_WARMUP,
+    BASELINE_WINDOW,
+    DOWN_WINDOW,
+    FLEETS,
+    FRESHNESS_SAMPLES,
+    OUTAGE,
+    PUSH_BURSTS,
+    PUSH_SAMPLES,
+    RUNS,
+    SERVER_POLL,
+    SETTLE_DOWN,
+    UP_WINDOW,
+    WARMUP,
+)
+
 CLIENT_BUDGET = 60
 SERVER_LIMIT = 100
+TIMES = "\u00d7"
+NOTHING = "\u2013"  # an en dash: no ratio
+
+type Results = dict[str, Any]
+type Format = Callable[[float], str]
 
 
-def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.{digits}f}{unit}"
+def _ms(seconds: float) -> str:
+    value = seconds * 1000
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
 
 
-def _row(results: dict[str, Any], label: str, key: str, unit: str, digits: int) -> str:
-    cells = [_fmt(results.get(f"{key}.{fleet}"), unit, digits) for fleet in FLEETS]
+def _s(seconds: float) -> str:
+    return f"{seconds:.0f} s"
+
+
+def _rate(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _cell(value: Any, fmt: Format, missing: str = "n/a") -> str:
+    return missing if value is None else fmt(value)
+
+
+def _ratio(value: Any, baseline: Any) -> str:
+    """Integration / baseline: x0.60, x12, x1/53,000 (two figures), or a dash."""
+    if value is None or baseline is None or baseline == 0:
+        return NOTHING
+    ratio = value / baseline
+    if ratio == 0:
+        return f"{TIMES}0"
+    if ratio < 0.1:
+        inverse = 1 / ratio
+        return f"{TIMES}1/{round(inverse, 2 - len(str(int(inverse)))):,.0f}"
+    return f"{TIMES}{ratio:.2f}" if ratio < 10 else f"{TIMES}{ratio:.0f}"
+
+
+def _row(label: str, cells: list[str]) -> str:
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
-def render(results: dict[str, Any], seconds: float | None) -> str:
+def _header(fleets: tuple[int, ...]) -> list[str]:
+    names = [f"{fleet} printer" + ("s" if fleet > 1 else "") for fleet in fleets]
+    return [
+        "| Measurement | " + " | ".join(names) + " |",
+        "| --- |" + " ---: |" * len(fleets),
+    ]
+
+
+class Report:
+    """Reads one measurement per implementation and fleet from the results."""
+
+    def __init__(self, results: Results) -> None:
+        """Keep the results (keys like `rpm_up.integration.50`)."""
+        self.results = results
+
+    def get(self, metric: str, impl: str, fleet: int) -> Any:
+        """Return one value, or None when it was not measured or never arrived."""
+        return self.results.get(f"{metric}.{impl}.{fleet}")
+
+    def values(
+        self,
+        metric: str,
+        impl: str,
+        fmt: Format,
+        fleets: tuple[int, ...] = FLEETS,
+        missing: str = "n/a",
+    ) -> list[str]:
+        """Cells of one metric across the fleets."""
+        return [_cell(self.get(metric, impl, fleet), fmt, missing) for fleet in fleets]
+
+    def compared(
+        self,
+        metric: str,
+        fmt: Format,
+        baseline_metric: str,
+        missing: str = "n/a",
+    ) -> list[str]:
+        """Cells of an integration metric with its ratio to the baseline's."""
+        cells = []
+        for fleet in COMPARED_FLEETS:
+            value = self.get(metric, "integration", fleet)
+            baseline = self.get(baseline_metric, "baseline", fleet)
+            if value is None and baseline is None and missing == "never":
+                cells.append(f"never ({NOTHING})")
+                continue
+            cells.append(f"{_cell(value, fmt, missing)} ({_ratio(value, baseline)})")
+        return cells
+
+
+def _comparison(report: Report) -> list[str]:
+    base = "Polling baseline"
+    up = "Integration, stream up"
+    down = "Integration, stream down"
+
+    def baseline(metric: str, fmt: Format, missing: str = "n/a") -> list[str]:
+        return report.values(metric, "baseline", fmt, COMPARED_FLEETS, missing)
+
+    def section(title: str) -> str:
+        return _row(f"**{title}**", [""] * len(COMPARED_FLEETS))
+
+    return [
+        *_header(COMPARED_FLEETS),
+        section("Requests a minute¹"),
+        _row(base, baseline("rpm", _rate)),
+        _row(up, report.compared("rpm_up", _rate, "rpm")),
+        _row(down, report.compared("rpm_down", _rate, "rpm")),
+        section("429 responses an hour¹"),
+        _row(base, baseline("refused_per_hour", _count)),
+        _row(up, report.compared("refused_per_hour_up", _count, "refused_per_hour")),
+        _row(
+            down,
+            report.compared("refused_per_hour_down", _count, "refused_per_hour"),
+        ),
+        section("Freshness, median²"),
+        _row(f"{base}¹", baseline("fresh_median_s", _s, "never")),
+        _row(
+            f"{up} (push, real time)",
+            report.compared("push_median_s", _ms, "fresh_median_s"),
+        ),
+        _row(
+            f"{down}¹",
+            report.compared("fresh_down_median_s", _s, "fresh_median_s", "never"),
+        ),
+        section("Freshness, 95th percentile²"),
+        _row(f"{base}¹", baseline("fresh_p95_s", _s, "never")),
+        _row(
+            f"{up} (push, real time)",
+            report.compared("push_p95_s", _ms, "fresh_p95_s"),
+        ),
+        _row(
+            f"{down}¹",
+            report.compared("fresh_down_p95_s", _s, "fresh_p95_s", "never"),
+        ),
+        section("Unload, every route hung"),
+        _row(base, baseline("unload_hung_s", _ms)),
+        _row("Integration", report.compared("unload_hung_s", _ms, "unload_hung_s")),
+        section("Setup to a loaded entry"),
+        _row(base, baseline("setup_s", _ms)),
+        _row("Integration", report.compared("setup_s", _ms, "setup_s")),
+        section("Entities"),
+        _row(base, baseline("entities", _count)),
+        _row("Integration", report.compared("entities", _count, "entities")),
+        section("Requests in a 1-hour outage¹"),
+        _row(base, baseline("outage_attempts", _count)),
+        _row(
+            "Integration",
+            report.compared("outage_attempts", _count, "outage_attempts"),
+        ),
+    ]
+
+
+def _entities_note(report: Report) -> str:
+    fleet = COMPARED_FLEETS[-1]
+    entities = report.get("entities", "integration", fleet)
+    per_printer = "more" if entities is None else f"about {entities / fleet:.0f}"
+    return (
+        "Setup and unload take longer the more entities there are: the baseline has "
+        f"one per printer, the integration {per_printer} per printer."
+    )
+
+
+def _integration(report: Report) -> list[str]:
+    def row(label: str, metric: str, fmt: Format, missing: str = "n/a") -> str:
+        return _row(label, report.values(metric, "integration", fmt, FLEETS, missing))
+
+    outage = []
+    for fleet in FLEETS:
+        total = report.get("outage_attempts", "integration", fleet)
+        stream = report.get("outage_stream_attempts", "integration", fleet)
+        outage.append(
+            "n/a" if total is None or stream is None else f"{total} ({stream})"
+        )
+    return [
+        *_header(FLEETS),
+        row("Setup to a loaded entry", "setup_s", _ms),
+        row("Entities", "entities", _count),
+        row("Unload, healthy server", "unload_healthy_s", _ms),
+        row("Unload, every route hung (bound 20 s)", "unload_hung_s", _ms),
+        row("Requests/min, stream up (all)¹", "rpm_up", _rate),
+        row("Requests/min, stream up (rate-limited routes)¹", "rpm_up_counted", _rate),
+        row("Requests/min, stream down (all)¹", "rpm_down", _rate),
+        row(
+            "Requests/min, stream down (rate-limited routes)¹",
+            "rpm_down_counted",
+            _rate,
+        ),
+        row("429 responses an hour, stream up¹", "refused_per_hour_up", _count),
+        row("429 responses an hour, stream down¹", "refused_per_hour_down", _count),
+        row("Each printer polled every, stream up¹", "poll_period_up_s", _s),
+        row("Each printer polled every, stream down¹", "poll_period_down_s", _s),
+        row("Freshness, stream down, median¹ ²", "fresh_down_median_s", _s, "never"),
+        row("Freshness, stream down, p95¹ ²", "fresh_down_p95_s", _s, "never"),
+        row("Push latency, median", "push_median_s", _ms),
+        row("Push latency, p95", "push_p95_s", _ms),
+        row("CPU time per pushed update³", "push_cpu_s", _ms),
+        _row("Requests in a 1-hour outage (event stream connects)¹", outage),
+    ]
+
+
+def _takeaway(report: Report) -> str:
+    """Return what a reader takes away: what the biggest fleet costs, how fresh."""
+    fleet = FLEETS[-1]
+    compared = COMPARED_FLEETS[-1]
+
+    def integration(metric: str) -> Any:
+        return report.get(metric, "integration", fleet)
+
+    needed = (
+        "rpm_up",
+        "poll_period_up_s",
+        "rpm_up_counted",
+        "rpm_down",
+        "poll_period_down_s",
+        "fresh_down_median_s",
+        "fresh_down_p95_s",
+        "push_p95_s",
+    )
+    if any(integration(metric) is None for metric in needed):
+        return f"Not every measurement for {fleet} printers is available."
+    refused = sum(
+        integration(metric) or 0
+        for metric in ("refused_per_hour_up", "refused_per_hour_down")
+    )
+    text = (
+        f"**{fleet} printers.** With the event stream up the integration makes "
+        f"{integration('rpm_up'):.0f} requests a minute for a fleet of {fleet} printers "
+        f"({integration('rpm_up_counted'):.0f} of them on routes the server's limit of "
+        f"{SERVER_LIMIT} a minute counts, nearly all a safety refresh of each printer "
+        f"every {integration('poll_period_up_s'):.0f} s; the rest are health checks), "
+        "and a status change reaches Home Assistant by push within "
+        f"{_ms(integration('push_p95_s'))} (95th percentile). With the stream down "
+        f"it makes {integration('rpm_down'):.0f} requests a minute and polls each "
+        f"printer every {integration('poll_period_down_s'):.0f} s, so a status change "
+        f"shows after {integration('fresh_down_median_s'):.0f} s in the median and "
+        f"{integration('fresh_down_p95_s'):.0f} s at the 95th percentile. "
+    )
+    text += (
+        "Up or down, the server refused none of its requests."
+        if refused == 0
+        else f"The server answered {refused:.0f} of its requests an hour with 429."
+    )
+    rpm = report.get("rpm", "baseline", compared)
+    baseline_refused = report.get("refused_per_hour", "baseline", compared)
+    if rpm is not None and baseline_refused is not None:
+        text += (
+            f" The polling baseline, written like Home Assistant's core printer "
+            f"integrations, already needs {rpm:.0f} requests a minute for {compared} "
+            f"printers; the server answers {baseline_refused:,.0f} of them an hour "
+            "with 429"
+        )
+        if report.get("fresh_median_s", "baseline", compared) is None:
+            text += (
+                ", and as one refused status fails the whole update, no status "
+                "change reaches Home Assistant at all."
+            )
+        else:
+            text += "."
+    return text
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes"
+
+
+def _method() -> list[str]:
+    return [
+        "## Method",
+        "",
+        (
+            "**Polling baseline.** `scripts/benchmark_support/baseline/custom_"
+            "components/printernizer_polling` is a custom integration written the way "
+            "Home Assistant's core printer integrations (OctoPrint, PrusaLink) are: one "
+            "`DataUpdateCoordinator` per config entry, every 30 s, fetches "
+            "`/api/v1/printers` (100 a page) and then every printer's "
+            "`/api/v1/printers/{id}/status` at once (`asyncio.gather`) over Home "
+            "Assistant's session, with one status sensor per printer; no event "
+            "stream, no request budget, no retries. A failed request fails the whole "
+            "update, as in those integrations. It is loaded through the custom "
+            "integration loader into the same test Home Assistant as the integration."
+        ),
+        "",
+        (
+            "**Runs.** Both run against the same simulator configuration, one after "
+            "the other: the server's rate limit is per address, and side by side "
+            "they would share it. Home Assistant's test harness "
+            "(pytest-homeassistant-custom-component) runs with asyncio's debug mode "
+            "off, as Home Assistant runs in production. Real-time figures are medians "
+            f"of {RUNS} runs (setup, unload), of {PUSH_SAMPLES} pushes (latency) and "
+            f"of {PUSH_BURSTS} pushes to the whole fleet (CPU time)."
+        ),
+        "",
+        (
+            "**Simulated time (¹).** Home Assistant's frozen test clock moves from one "
+            "due timer of the event loop to the next, so every poll, retry and "
+            "backoff fires at its own moment; between two moves everything that "
+            "needs no time (requests over loopback included) runs to completion. The "
+            "integration's request budget and the server's rate limiter (100 "
+            "requests a minute per address, burst 120; health checks exempt) run on "
+            "the same clock, and the server polls its printers and pushes every "
+            f"{SERVER_POLL:.0f} s. Integration: {_minutes(WARMUP)} to settle, "
+            f"{_minutes(UP_WINDOW)} counted with the event stream up, "
+            f"{_minutes(SETTLE_DOWN)} to settle and {_minutes(DOWN_WINDOW)} counted "
+            "with it down (the server accepts the event stream's connection and "
+            "closes it at once; the integration lists the printers again after each "
+            f"reconnect). Baseline: {_minutes(BASELINE_WARMUP)} to settle (at 50 "
+            "printers it asks 102 requests a minute of a server that grants 100, and "
+            "its burst allowance lasts about 35 minutes), then "
+            f"{_minutes(BASELINE_WINDOW)} counted. The server's rate limiter counts "
+            "the 429 responses. In the outage the server refuses connections for "
+            f"{_minutes(OUTAGE)}; its requests are counted where the client starts "
+            "them (retries and event stream connects included)."
+        ),
+        "",
+        (
+            "**Freshness (²).** From a status change on the server (a printer starts "
+            "or stops a job at a random moment) to the new state of its status "
+            "sensor in Home Assistant, read from the state machine. Each printer "
+            "changes once per round, at a random moment in a window at least as long "
+            "as its poll interval (stratified: the moments of all changes cover the "
+            "window evenly), and each round lasts long enough "
+            f"for the change to arrive; at least {FRESHNESS_SAMPLES} changes per fleet "
+            "size. "
+            "“never”: the change had not arrived by the end of the measurement, a "
+            "round after the last one (the quantile falls on such changes). With the "
+            "stream up the server pushes the change at once: that row is the push "
+            "latency, in real time."
+        ),
+        "",
+        (
+            "**Unload with every route hung.** The simulator holds every request "
+            "(the event stream's too); the clock jumps 6 minutes so that every "
+            "scheduled refresh starts and hangs; then the entry unloads (real time)."
+        ),
+        "",
+        (
+            "³ Every printer changes and the server pushes them all at once: the event "
+            "loop's CPU time until every state has changed, per printer, the "
+            "simulator's sending included."
+        ),
+        "",
+        (
+            "The integration is reached only through Home Assistant: config entries "
+            "without a unique id, the state machine and the entity registry (a "
+            "status sensor's unique id ends in `<printer id>_status` and its state is "
+            "the server's status, in both)."
+        ),
+    ]
+
+
+def render(results: Results, seconds: float | None) -> str:
     """Return the Markdown report."""
-    ms = {
-        key: value * 1000
-        for key, value in results.items()
-        if key.startswith(("setup_s.", "unload_"))
-    }
-    merged = {**results, **{k.replace("_s.", "_ms."): v for k, v in ms.items()}}
+    report = Report(results)
+    memory = results.get("memory_per_printer_kib.integration")
     lines = [
         "# Benchmark",
         "",
         (
             "Produced by `scripts/benchmark` against the simulator on this machine "
-            f"({os.cpu_count()} cores, Python {platform.python_version()}). "
-            "Each figure is the median of several runs."
+            f"({os.cpu_count()} cores, Python {platform.python_version()})."
         ),
         "",
-        "| Measurement | 1 printer | 10 printers | 50 printers |",
-        "| --- | ---: | ---: | ---: |",
-        _row(merged, "Setup to a loaded entry", "setup_ms", " ms", 0),
-        _row(merged, "Unload, healthy server", "unload_healthy_ms", " ms", 0),
-        _row(
-            merged, "Unload, every route hung (bound 20 s)", "unload_hung_ms", " ms", 0
+        _takeaway(report),
+        "",
+        "## Against a polling baseline",
+        "",
+        (
+            "The integration (WebSocket pushes, a request budget, polling spread "
+            "across a fleet-wide budget when the stream is down) next to a baseline "
+            "written the way Home Assistant's core printer integrations are (see "
+            "Method). In brackets: integration / baseline."
         ),
-        _row(results, "Requests/min, stream up (all)¹", "rpm_stream_up", "", 1),
-        _row(
-            results,
-            "Requests/min, stream up (rate-limited routes)¹",
-            "rpm_stream_up_counted",
-            "",
-            1,
-        ),
-        _row(results, "Requests/min, stream down (all)¹", "rpm_stream_down", "", 1),
-        _row(
-            results,
-            "Requests/min, stream down (rate-limited routes)¹",
-            "rpm_stream_down_counted",
-            "",
-            1,
-        ),
-        _row(results, "429 responses during the steady state¹", "rate_limited", "", 0),
-        _row(
-            results, "Requests in a 1-hour outage¹", "outage_requests_per_hour", "", 0
-        ),
-        _row(results, "Push latency, median", "push_median_ms", " ms", 1),
-        _row(results, "Push latency, p95", "push_p95_ms", " ms", 1),
-        _row(
-            results,
-            "Event-loop time per printer update, median",
-            "update_loop_ms",
-            " ms",
-            2,
-        ),
+        "",
+        *_comparison(report),
+        "",
+        _entities_note(report),
+        "",
+        "## The integration",
+        "",
+        *_integration(report),
         "",
         (
             "Python heap per printer (tracemalloc, simulator excluded): "
-            f"{_fmt(results.get('memory_per_printer_kib'), ' KiB', 0)}."
+            f"{_cell(memory, lambda kib: f'{kib:.0f} KiB')}."
         ),
         "",
         (
@@ -90,14 +425,7 @@ def render(results: dict[str, Any], seconds: float | None) -> str:
             "from both."
         ),
         "",
-        (
-            "¹ Simulated clock (Home Assistant's frozen test clock, moved in 10 s "
-            "steps; the server polls and pushes every 30 s; the client's request "
-            "budget and the server's rate limiter run on the same clock): 20 minutes "
-            "with the event stream up, 10 minutes with it down, one hour with the "
-            "server refusing connections (attempts counted by the client, retries "
-            "included). Everything else is real time over loopback."
-        ),
+        *_method(),
     ]
     if seconds is not None:
         lines += ["", f"The benchmark took {seconds:.0f} s."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from unittest.mock import patch
 
@@ -14,6 +15,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -149,3 +151,41 @@ async def test_local_guard(
     # Every accepted press was sent, the refused one was not; the bucket's exact
     # burst and refill are tested in tests/api with an injected clock.
     assert simulator.request_count("/api/v1/printers/*", "POST") == press >= 10
+
+
+async def test_command_to_a_hung_server_is_sent_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A command that may have arrived is never repeated; the press ends in 15 s."""
+    hang = simulator.fault(FaultKind.HANG, path=f"/api/v1/printers/{BAMBU_ID}/pause")
+    press = hass.async_create_task(_press(hass, PAUSE))
+    await hang.hit.wait()
+    for _ in range(16):  # one simulated second at a time
+        freezer.tick(1)
+        async_fire_time_changed(hass)
+        await asyncio.sleep(0)
+        if press.done():
+            break
+    with pytest.raises(HomeAssistantError) as caught:
+        await press
+    assert caught.value.translation_key == "action_failed"
+    assert simulator.request_count(f"/api/v1/printers/{BAMBU_ID}/pause", "POST") == 1
+    hang.clear()
+
+
+async def test_command_error_comes_before_the_status(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A refused command fails at once, even while the status poll hangs."""
+    simulator.printer(BAMBU_ID).go_offline()
+    hang = simulator.fault(FaultKind.HANG, path=f"/api/v1/printers/{BAMBU_ID}/status")
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: PAUSE}, blocking=True
+        )
+    assert caught.value.translation_key == "action_failed"
+    hang.clear()
+    await block_till_done(hass)

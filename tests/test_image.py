@@ -22,7 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 from tests.conftest import SetupIntegration
 from tests.helpers import state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet, stream_up, until
-from tests.simulator import FaultKind, Simulator
+from tests.simulator import FaultKind, SimPrinter, Simulator
 from tests.simulator.png import thumbnail_png
 
 BAMBU_IMAGE = "image.bambu_x1c_job_thumbnail"
@@ -111,3 +111,33 @@ async def test_failed_fetch_is_retried(
     assert await entity.async_image() is None
     fault.clear()
     assert await entity.async_image() == thumbnail_png("benchy.gcode")
+
+
+@pytest.mark.parametrize(
+    "simulator_options",
+    [
+        {
+            "printers": [
+                SimPrinter(
+                    "Bambu X1C",
+                    "bambu_lab",
+                    id=BAMBU_ID,
+                    status="printing",
+                    job_name="benchy.3mf",
+                    thumbnail_type="image/jpeg",
+                )
+            ]
+        }
+    ],
+)
+async def test_content_type_comes_from_the_server(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A JPEG thumbnail is served as a JPEG, not labelled PNG."""
+    client = await hass_client()
+    response = await client.get(f"/api/image_proxy/{BAMBU_IMAGE}")
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
+    assert (await response.read())[:2] == b"\xff\xd8"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_URL, CONF_VERIFY_SSL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -15,13 +15,16 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.printernizer.config_flow import CONF_PROXY_AUTH
 from custom_components.printernizer.const import (
+    DOMAIN,
     HEALTH_SCAN_INTERVAL,
     HEALTH_SETUP_TIMEOUT,
 )
 from tests.conftest import SetupIntegration
 from tests.helpers import block_till_done
 from tests.simulator import Simulator
+from tests.simulator.testing import running_simulator
 
 STATUS_ENTITY = "sensor.printernizer_server_status"
 
@@ -133,3 +136,75 @@ async def test_hung_server_at_setup_gives_up_quickly(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "did not answer its health check within 15 s" in entry.reason
     simulator.clear_faults()
+
+
+async def test_migration_drops_the_url_unique_id(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Entries of 1.1 were identified by URL: they lose it and keep working."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer (127.0.0.1)",
+        version=1,
+        minor_version=1,
+        unique_id=f"http://127.0.0.1:{simulator.port}",
+        data={CONF_URL: simulator.url, CONF_VERIFY_SSL: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.unique_id is None
+    assert entry.minor_version == 2
+
+
+async def test_newer_entry_is_refused(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """An entry from a later version of the integration is not guessed at."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Printernizer",
+        version=2,
+        data={CONF_URL: simulator.url, CONF_VERIFY_SSL: True},
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_two_servers_are_told_apart(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    socket_enabled: None,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The first server keeps the short names; the second one's name its host."""
+    async with running_simulator(printers=0) as second_server:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                CONF_URL: second_server.url,
+                CONF_VERIFY_SSL: True,
+                CONF_PROXY_AUTH: {},
+            },
+        )
+        second = result["result"]
+        await hass.async_block_till_done()
+        title = f"Printernizer (127.0.0.1:{second_server.port})"
+        assert second.title == title
+        hub = device_registry.async_get_device_by_identifier(
+            (DOMAIN, second.entry_id), second.entry_id
+        )
+        assert hub is not None
+        assert hub.name == title
+        assert hass.states.get(STATUS_ENTITY).state == "healthy"
+        second_status = (
+            f"sensor.printernizer_127_0_0_1_{second_server.port}_server_status"
+        )
+        assert hass.states.get(second_status).state == "healthy"
+        assert await hass.config_entries.async_unload(second.entry_id)
+        await hass.async_block_till_done()

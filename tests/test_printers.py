@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
+import weakref
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -18,13 +20,14 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.printernizer import async_remove_config_entry_device
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.coordinator.printers import (
+    LIST_SCAN_INTERVAL,
     LIST_SETUP_TIMEOUT,
     POLL_BUDGET_PER_MINUTE,
     PRINTER_SCAN_INTERVAL,
     PUSH_SAFETY_INTERVAL,
     printer_poll_interval,
 )
-from tests.helpers import state_of
+from tests.helpers import block_till_done, state_of
 from tests.printer_helpers import (
     BAMBU_ID,
     PRUSA_ID,
@@ -360,3 +363,138 @@ async def test_unload_closes_stream(
     await hass.async_block_till_done()
     await until(lambda: simulator.ws_clients == 0)
     assert state_of(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+
+
+async def test_estimated_finish_does_not_drift_with_pushes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Pushes lack the remaining time: the finish stays where the poll put it."""
+    await stream_up(simulator, init_integration)
+    await tick(hass, freezer, 31)  # the polls bring the remaining time
+    finish = state_of(hass, "sensor.bambu_x1c_estimated_finish")
+    assert finish != STATE_UNKNOWN
+    for _ in range(6):  # three minutes of pushes, every 30 s
+        await tick(hass, freezer, 30)
+        simulator.advance(30)
+        await simulator.poll()
+        await settle()
+        assert state_of(hass, "sensor.bambu_x1c_estimated_finish") == finish
+
+
+async def test_push_makes_a_printer_available_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed safety poll is forgotten as soon as a push brings a fresh status."""
+    await stream_up(simulator, init_integration)
+    await simulator.poll()
+    fleet = fleet_of(init_integration)
+    await until(lambda: fleet.pushing)
+    fault = simulator.fault(
+        FaultKind.STATUS, path=f"/api/v1/printers/{BAMBU_ID}/status", status=500
+    )
+    await tick(hass, freezer, PUSH_SAFETY_INTERVAL.total_seconds())
+    assert state_of(hass, "sensor.bambu_x1c_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.bambu_x1c_online") == STATE_UNAVAILABLE
+
+    simulator.advance(60)
+    await simulator.poll(BAMBU_ID)
+    await until(lambda: state_of(hass, "sensor.bambu_x1c_status") == "printing")
+    assert state_of(hass, "binary_sensor.bambu_x1c_online") == STATE_ON
+    assert [r for r in caplog.records if "available again" in r.getMessage()]
+    fault.clear()
+
+
+async def test_server_down_makes_printers_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Only the hub's connection sensor speaks while the server is gone."""
+    await stream_up(simulator, init_integration)
+    await simulator.poll()
+    await until(lambda: fleet_of(init_integration).pushing)
+    await simulator.go_down()
+    await tick(hass, freezer, 31)  # the health check finds the server gone
+    assert state_of(hass, "binary_sensor.printernizer_server_connection") == STATE_OFF
+    for entity_id in (
+        "sensor.bambu_x1c_status",
+        "binary_sensor.bambu_x1c_online",
+        "binary_sensor.prusa_mk4_online",
+        "sensor.prusa_mk4_nozzle_temperature",
+    ):
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+
+    await simulator.come_up()
+    await tick(hass, freezer, 31)  # the health check reaches it again
+    await tick(hass, freezer, 31)  # the printers are polled again
+    assert state_of(hass, "binary_sensor.prusa_mk4_online") == STATE_ON
+    # Off is the server's word that the printer is offline.
+    simulator.printer(PRUSA_ID).go_offline()
+    await tick(hass, freezer, 31)
+    assert state_of(hass, "binary_sensor.prusa_mk4_online") == STATE_OFF
+
+
+async def test_devices_of_printers_deleted_meanwhile_are_removed(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_integration: Any,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A printer deleted on the server while Home Assistant was off loses its device."""
+    config_entry.add_to_hass(hass)
+    gone = device_registry.async_get_or_create(
+        config_entry_id=config_entry.entry_id,
+        identifiers={(DOMAIN, f"{config_entry.entry_id}_deleted-meanwhile")},
+        name="Old printer",
+    )
+    await setup_integration()
+    assert device_registry.async_get(gone.id) is None
+    assert _device(device_registry, config_entry, BAMBU_ID) is not None
+    assert _device(device_registry, config_entry, PRUSA_ID) is not None
+
+
+async def test_removed_printer_is_released_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing keeps a removed printer's coordinator: no listener, no callback."""
+    released = weakref.ref(fleet_of(init_integration).printers[PRUSA_ID])
+    simulator.remove_printer(PRUSA_ID)
+    await tick(hass, freezer, LIST_SCAN_INTERVAL.total_seconds())
+    assert PRUSA_ID not in fleet_of(init_integration).printers
+    await block_till_done(hass)
+    caplog.clear()  # log records keep their tracebacks, and so their frames
+    gc.collect()
+    assert released() is None
+
+
+async def test_flapping_stream_lists_printers_once_a_minute_at_most(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A stream the server keeps dropping does not list the printers on every connect."""
+    await stream_up(simulator, init_integration)
+    fleet = fleet_of(init_integration)
+    simulator.fault(FaultKind.WS_DROP)
+    simulator.clear_requests()
+    for _ in range(60):  # ten minutes
+        await tick(hass, freezer, 10)
+    assert fleet.stream.stats.connects >= 10
+    lists = simulator.request_count("/api/v1/printers")
+    infos = simulator.request_count("/api/v1/system/info")
+    # One a minute for the reconnects, plus the list's own 5-minute schedule.
+    assert lists <= 10 + 2
+    assert infos <= 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -20,6 +21,7 @@ from custom_components.printernizer.shutdown import (
     ShutdownStep,
     async_shutdown_parallel,
 )
+from tests.printer_helpers import stream_up, until
 from tests.simulator import Simulator
 
 
@@ -130,3 +132,38 @@ async def test_shutdown_bounds_each_component(
         "Stopping event stream did not finish within 5 s; abandoned it",
         "Stopping printer coordinators did not finish within 15 s; abandoned it",
     ]
+
+
+# An entry that failed to unload keeps running until Home Assistant restarts.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_failed_platform_unload_keeps_the_runtime(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """When a platform refuses to unload, nothing of the entry is torn down."""
+    with patch.object(
+        hass.config_entries, "async_unload_platforms", return_value=False
+    ):
+        assert not await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.FAILED_UNLOAD
+    # The event stream still runs and printers still answer to pushes.
+    await stream_up(simulator, init_integration)
+    simulator.printer(0).start_job("cube.gcode", 10)
+    await simulator.poll()
+    await until(lambda: hass.states.get("sensor.bambu_x1c_status").state == "printing")
+
+
+async def test_event_stream_is_the_entrys_background_task(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The stream runs as the entry's background task, which unload ends."""
+    await until(lambda: simulator.ws_clients == 1)
+    stream_tasks = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name() == "printernizer event stream"
+    ]
+    assert len(stream_tasks) == 1
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert stream_tasks[0].done()
+    await until(lambda: simulator.ws_clients == 0)

@@ -62,13 +62,13 @@ async def async_setup_entry(
         update=ServerUpdateCoordinator(hass, entry, client),
     )
     # Timestamps are naive server time: learn the zone before reading any more.
-    await runtime.server_info.async_learn()
-    runtime.server_info.async_watch_restarts(health)
     entry.async_on_unload(
         async_dispatcher_connect(
             hass, signal_time_zone_changed(entry.entry_id), runtime.async_rezone
         )
     )
+    await runtime.server_info.async_learn()
+    runtime.server_info.async_watch_restarts(health)
     entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
     async_setup_issues(hass, entry)
     await runtime.printers.async_setup()

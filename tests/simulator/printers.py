@@ -83,6 +83,7 @@ class SimPrinter:
         bed_temp: float | None = None,
         nozzle_temp: float | None = None,
         total_jobs: int = 0,
+        thumbnail_type: str = "image/png",
         camera: bool | None = None,
         live_stream: bool | None = None,
     ) -> None:
@@ -106,6 +107,8 @@ class SimPrinter:
         # Whether the active slot follows the print (the simulated AMS does).
         self.ams_follows_print = False
         self.total_jobs = total_jobs
+        # The job's thumbnail: PNG, or JPEG ("image/jpeg") as some slicers embed.
+        self.thumbnail_type = thumbnail_type
         # Built-in camera: every Bambu Lab printer has one, Prusa printers none.
         self.camera = printer_type == "bambu_lab" if camera is None else camera
         if live_stream is None:

@@ -19,6 +19,7 @@ from .common import (
     success,
     validation_error,
 )
+from .jpeg import encode_jpeg
 from .params import bool_param, enum_param, int_param
 from .png import thumbnail_png
 from .printers import PrinterActionError, SimPrinter
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from .server import Simulator
 
 API = "/api/v1"
+# The colour of a JPEG thumbnail (Printernizer orange).
+THUMBNAIL_RGB = bytes((255, 106, 19))
 
 
 class PrinterRoutes:
@@ -312,9 +315,11 @@ class PrinterRoutes:
         if printer is None:
             return self.printer_not_found(printer_id)
         if printer.reports_job and printer.job_name:
-            return web.Response(
-                body=thumbnail_png(printer.job_name), content_type="image/png"
-            )
+            if printer.thumbnail_type == "image/jpeg":
+                body = encode_jpeg(32, 32, THUMBNAIL_RGB * 32 * 32, printer.job_name)
+            else:
+                body = thumbnail_png(printer.job_name)
+            return web.Response(body=body, content_type=printer.thumbnail_type)
         reason = (
             "No status available for printer"
             if not printer.connected

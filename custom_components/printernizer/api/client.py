@@ -1031,6 +1031,10 @@ def _retryable(err: PrinternizerError, policy: RetryPolicy) -> bool:
     if not policy.idempotent:
         # Only a request that never left may be sent again.
         return isinstance(err, PrinternizerUnreachableError)
+    if isinstance(err, PrinternizerUnreachableError):
+        # Nothing listens: a server takes longer than a backoff to start, and the
+        # next poll asks again anyway.
+        return False
     if isinstance(err, PrinternizerConnectionError):
         return True
     if isinstance(err, PrinternizerRateLimitError):

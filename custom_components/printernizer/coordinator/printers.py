@@ -34,6 +34,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 
 from ..api import (
     EventStream,
@@ -63,6 +64,8 @@ if TYPE_CHECKING:
 LIST_SCAN_INTERVAL = timedelta(minutes=5)
 PRINTER_SCAN_INTERVAL = timedelta(seconds=30)
 PUSH_SAFETY_INTERVAL = timedelta(minutes=5)
+# After a reconnect, a printer list older than this is read again.
+RECONNECT_REFRESH_AGE = timedelta(minutes=1)
 # How long setup waits for the first printer list before it goes on without it.
 LIST_SETUP_TIMEOUT = 10.0
 #: Status polls per minute for the whole fleet while the event stream is down.
@@ -180,12 +183,17 @@ class PrinterCoordinator(PrinternizerCoordinator[PrinterStatus]):
 
     @override
     async def _async_update_data(self) -> PrinterStatus:
-        """Fetch the printer's status; a 404 means the printer was removed."""
+        """Fetch the printer's status.
+
+        A 404 means the printer was deleted on the server: not an outage to log.
+        The printer list is read again at once, which removes it.
+        """
         try:
             return await self.client.printer_status(self.printer_id)
-        except PrinternizerNotFoundError as err:
+        except PrinternizerNotFoundError:
+            LOGGER.debug("%s is gone from the server", self.name)
             self.fleet.async_request_list_refresh()
-            raise update_failed_from(err) from err
+            return self.data
         except PrinternizerError as err:
             raise update_failed_from(err) from err
 
@@ -576,11 +584,14 @@ class PrinterFleet:
 
     def _on_connect(self) -> None:
         self._connects += 1
-        if self._connects > 1:
-            # Printers may have come and gone while the stream was down, and the
-            # server may have restarted.
+        if self._connects == 1:
+            return
+        # Printers may have come and gone while the stream was down, and the server
+        # may have restarted. A stream that keeps dropping asks once a minute at most.
+        listed = self.list.last_update_success_time
+        if listed is None or dt_util.utcnow() - listed > RECONNECT_REFRESH_AGE:
             self.async_request_list_refresh()
-            self.entry.runtime_data.server_restarted()
+        self.entry.runtime_data.server_restarted()
 
     def _on_disconnect(self) -> None:
         if not self._pushing:

@@ -143,6 +143,15 @@ def test_brand_icons() -> None:
             assert image.mode == "RGBA"
 
 
+def _quality_scale() -> dict[str, Any]:
+    import yaml
+
+    rules: dict[str, Any] = yaml.safe_load(
+        (INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8")
+    )["rules"]
+    return rules
+
+
 def test_quality_scale_names_every_rule() -> None:
     """quality_scale.yaml answers every rule core integrations answer, and no other."""
     from homeassistant import components
@@ -150,13 +159,37 @@ def test_quality_scale_names_every_rule() -> None:
 
     reference = Path(components.__file__).parent / "uptime_kuma" / "quality_scale.yaml"
     rules = set(yaml.safe_load(reference.read_text(encoding="utf-8"))["rules"])
-    ours = yaml.safe_load(
-        (INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8")
-    )["rules"]
+    ours = _quality_scale()
     assert set(ours) == rules
     assert len(rules) == 54
     for rule, value in ours.items():
-        status = value if isinstance(value, str) else value["status"]
-        assert status in {"done", "exempt"}, rule
-        if status == "exempt":
-            assert value["comment"], rule
+        assert isinstance(value, dict), f"{rule}: status and comment"
+        assert value["status"] in {"done", "exempt", "todo"}, rule
+        assert value["comment"], rule
+
+
+# A file of the repository or of the integration, optionally with a test in it.
+_EVIDENCE = re.compile(r"([\w@.*/-]+\.(?:py|ambr|json|yaml|png|md|toml))(?:::(\w+))?")
+
+
+def test_quality_scale_evidence_exists() -> None:
+    """Every rule marked done names its evidence, and that evidence exists."""
+    for rule, value in _quality_scale().items():
+        if value["status"] != "done":
+            continue
+        comment = value["comment"]
+        found = [*_EVIDENCE.finditer(comment)]
+        named_script = "scripts/" in comment
+        assert found or named_script, f"{rule}: no file or test named"
+        for match in found:
+            path, test = match.group(1), match.group(2)
+            candidates = [
+                *ROOT.glob(path.rstrip(".")),
+                *INTEGRATION.glob(path.rstrip(".")),
+            ]
+            assert candidates, f"{rule}: {path} does not exist"
+            if test is not None:
+                assert any(
+                    re.search(rf"def {test}\(", candidate.read_text(encoding="utf-8"))
+                    for candidate in candidates
+                ), f"{rule}: no test {test} in {path}"

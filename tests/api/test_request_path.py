@@ -722,6 +722,23 @@ async def test_cancel_inflight_abandons_a_hung_request(
     )
 
 
+async def test_async_cancel_inflight_returns_once_every_call_ended(
+    client: PrinternizerClient, server: FakeServer
+) -> None:
+    server.set("GET", STATUS, Reply(hang=True))
+    calls = [asyncio.create_task(client.printer_status(BAMBU_ID)) for _ in range(2)]
+    await eventually(lambda: len(server.hits(STATUS)) == 2)
+
+    await client.async_cancel_inflight()
+
+    assert all(call.done() for call in calls)
+    for call in calls:
+        with pytest.raises(PrinternizerCancelledError):
+            await call
+    # Nothing in flight: it returns at once.
+    await asyncio.wait_for(client.async_cancel_inflight(), 1)
+
+
 async def test_cancel_inflight_during_backoff(
     make_client: ClientFactory, server: FakeServer
 ) -> None:

@@ -328,10 +328,8 @@ class PrinternizerClient:
         Raises :class:`PrinternizerResponseError` when the body is not a
         Printernizer health report.
         """
-        request = self._request("GET", _HEALTH_PATH)
-        return await self._call(
-            request,
-            lambda r: ServerHealth.from_dict(self._json(request, r), tz=self._tz),
+        return await self._read(
+            _HEALTH_PATH, lambda body: ServerHealth.from_dict(body, tz=self._tz)
         )
 
     async def system_info(self) -> SystemInfo:
@@ -340,25 +338,18 @@ class PrinternizerClient:
         A missing zone, or one that does not exist, sets the zone back to UTC
         and is logged once at debug level (again only when it changes).
         """
-        request = self._request("GET", "/api/v1/system/info")
-        info = await self._call(
-            request, lambda r: SystemInfo.from_dict(self._json(request, r))
-        )
+        info = await self._read("/api/v1/system/info", SystemInfo.from_dict)
         await self._learn_zone(info.timezone)
         return info
 
     async def update_check(self) -> UpdateCheck:
         """Return the server's update check (it asks GitHub on every call)."""
-        request = self._request("GET", "/api/v1/update-check")
-        return await self._call(
-            request, lambda r: UpdateCheck.from_dict(self._json(request, r))
-        )
+        return await self._read("/api/v1/update-check", UpdateCheck.from_dict)
 
     async def application_settings(self) -> ApplicationSettings:
         """Return the server's settings that matter to a dashboard."""
-        request = self._request("GET", "/api/v1/settings/application")
-        return await self._call(
-            request, lambda r: ApplicationSettings.from_dict(self._json(request, r))
+        return await self._read(
+            "/api/v1/settings/application", ApplicationSettings.from_dict
         )
 
     # ------------------------------------------------------------------
@@ -385,17 +376,18 @@ class PrinternizerClient:
 
     async def printer(self, printer_id: str) -> Printer:
         """Return one printer."""
-        request = self._request("GET", "/api/v1/printers/{id}", printer_id)
-        return await self._call(
-            request, lambda r: Printer.from_dict(self._json(request, r), tz=self._tz)
+        return await self._read(
+            "/api/v1/printers/{id}",
+            lambda body: Printer.from_dict(body, tz=self._tz),
+            printer_id,
         )
 
     async def printer_status(self, printer_id: str) -> PrinterStatus:
         """Return the lightweight status of one printer."""
-        request = self._request("GET", "/api/v1/printers/{id}/status", printer_id)
-        return await self._call(
-            request,
-            lambda r: PrinterStatus.from_dict(self._json(request, r), tz=self._tz),
+        return await self._read(
+            "/api/v1/printers/{id}/status",
+            lambda body: PrinterStatus.from_dict(body, tz=self._tz),
+            printer_id,
         )
 
     async def pause(self, printer_id: str) -> None:
@@ -426,12 +418,10 @@ class PrinternizerClient:
 
     async def camera_status(self, printer_id: str) -> CameraStatus:
         """Return what the server knows of the printer's cameras."""
-        request = self._request(
-            "GET", "/api/v1/printers/{id}/camera/status", printer_id
-        )
-        return await self._call(
-            request,
-            lambda r: CameraStatus.from_dict(self._json(request, r), tz=self._tz),
+        return await self._read(
+            "/api/v1/printers/{id}/camera/status",
+            lambda body: CameraStatus.from_dict(body, tz=self._tz),
+            printer_id,
         )
 
     async def camera_frame(self, printer_id: str, *, external: bool = False) -> Image:
@@ -522,17 +512,11 @@ class PrinternizerClient:
 
     async def analytics_summary(self) -> AnalyticsSummary:
         """Return job counts, print time, material and cost over all jobs."""
-        request = self._request("GET", "/api/v1/analytics/summary")
-        return await self._call(
-            request, lambda r: AnalyticsSummary.from_dict(self._json(request, r))
-        )
+        return await self._read("/api/v1/analytics/summary", AnalyticsSummary.from_dict)
 
     async def materials_stats(self) -> MaterialStats:
         """Return the material inventory's statistics."""
-        request = self._request("GET", "/api/v1/materials/stats")
-        return await self._call(
-            request, lambda r: MaterialStats.from_dict(self._json(request, r))
-        )
+        return await self._read("/api/v1/materials/stats", MaterialStats.from_dict)
 
     async def trending_statistics(self) -> TrendingStatistics:
         """Return the trending statistics.
@@ -540,10 +524,9 @@ class PrinternizerClient:
         Current servers do not serve this route and the call raises
         :class:`PrinternizerNotFoundError`.
         """
-        request = self._request("GET", "/api/v1/trending/statistics")
-        return await self._call(
-            request,
-            lambda r: TrendingStatistics.from_dict(self._json(request, r), tz=self._tz),
+        return await self._read(
+            "/api/v1/trending/statistics",
+            lambda body: TrendingStatistics.from_dict(body, tz=self._tz),
         )
 
     # ------------------------------------------------------------------
@@ -623,6 +606,15 @@ class PrinternizerClient:
             )
             zone = UTC
         self._tz = zone
+
+    async def _read[T](
+        self, route: str, parse: Callable[[Any], T], printer_id: str | None = None
+    ) -> T:
+        """GET a JSON route and parse its decoded body."""
+        request = self._request("GET", route, printer_id)
+        return await self._call(
+            request, lambda reply: parse(self._json(request, reply))
+        )
 
     async def _control(self, printer_id: str, action: str) -> None:
         request = self._request("POST", f"/api/v1/printers/{{id}}/{action}", printer_id)

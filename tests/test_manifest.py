@@ -14,6 +14,7 @@ from typing import Any
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 from homeassistant.const import __version__ as ha_version
 from homeassistant.loader import Manifest
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / "custom_components" / "printernizer"
@@ -90,39 +91,80 @@ def test_readme_and_manifest_agree_on_repository() -> None:
     assert manifest["documentation"] in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _keys(tree: Any, prefix: str = "") -> set[str]:
+# Every language shipped besides English; a new file in translations/ must be added here.
+LANGUAGES = ("de", "es", "fr", "it", "nl", "pl")
+# Values equal to the English one are legitimate for product names, units and words a
+# language borrows from English ("URL", "Server", "Status", "Online", "Password"): at most
+# 6 % of any file when this was written. A file left in English, or a block of new keys
+# copied over untranslated, passes 15 %.
+MAX_SHARE_EQUAL_TO_ENGLISH = 0.15
+# No sentence reads the same in two of these languages: four words or more equal to the
+# English are an untranslated value, whatever the share.
+MAX_WORDS_EQUAL_TO_ENGLISH = 3
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Map each leaf's dotted key path to its value."""
     if not isinstance(tree, dict):
-        return {prefix}
-    keys: set[str] = set()
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
     for key, value in tree.items():
-        keys |= _keys(value, f"{prefix}.{key}" if prefix else key)
-    return keys
-
-
-def _placeholders(tree: Any) -> dict[str, set[str]]:
-    flat: dict[str, set[str]] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}.{key}")
-        else:
-            flat[prefix] = set(re.findall(r"{(\w+)}", node))
-
-    walk(tree, "")
+        flat |= _flatten(value, f"{prefix}.{key}" if prefix else key)
     return flat
 
 
-def test_translations_match_strings() -> None:
-    """en.json is strings.json; de.json translates every key, keeping placeholders."""
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", text))
+
+
+def test_english_translation_is_strings() -> None:
+    """en.json is strings.json, without core's key references."""
     strings = _load(INTEGRATION / "strings.json")
-    english = _load(INTEGRATION / "translations" / "en.json")
-    german = _load(INTEGRATION / "translations" / "de.json")
-    assert english == strings
-    assert _keys(german) == _keys(strings)
-    assert _placeholders(german) == _placeholders(strings)
+    assert _load(INTEGRATION / "translations" / "en.json") == strings
     # Custom integrations are not built by core's translation script: no references.
     assert "[%key:" not in json.dumps(strings)
+
+
+def test_every_translation_file_is_checked() -> None:
+    """The translation tests cover every file in translations/."""
+    files = {path.stem for path in (INTEGRATION / "translations").glob("*.json")}
+    assert files == {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_match_strings(language: str) -> None:
+    """Every key of strings.json, no other, each translated with its placeholders."""
+    path = INTEGRATION / "translations" / f"{language}.json"
+    assert path.is_file(), f"{language}: {path.name} is missing"
+    english = _flatten(_load(INTEGRATION / "strings.json"))
+    translated = _flatten(_load(path))
+
+    missing = sorted(english.keys() - translated.keys())
+    extra = sorted(translated.keys() - english.keys())
+    assert not missing, f"{language}: untranslated keys {missing}"
+    assert not extra, f"{language}: keys not in strings.json {extra}"
+
+    not_text = [key for key, value in translated.items() if not isinstance(value, str)]
+    assert not not_text, f"{language}: values that are not text {not_text}"
+    empty = [key for key, value in translated.items() if not value.strip()]
+    assert not empty, f"{language}: empty values {empty}"
+    wrong_placeholders = {
+        key: (sorted(_placeholders(translated[key])), sorted(_placeholders(text)))
+        for key, text in english.items()
+        if _placeholders(translated[key]) != _placeholders(text)
+    }
+    assert not wrong_placeholders, (
+        f"{language}: placeholders (translated, English) differ {wrong_placeholders}"
+    )
+
+    equal = [key for key, text in english.items() if translated[key] == text]
+    sentences = [
+        key for key in equal if len(english[key].split()) > MAX_WORDS_EQUAL_TO_ENGLISH
+    ]
+    assert not sentences, f"{language}: left in English {sentences}"
+    assert len(equal) <= MAX_SHARE_EQUAL_TO_ENGLISH * len(english), (
+        f"{language}: {len(equal)} of {len(english)} values equal the English {equal}"
+    )
 
 
 def test_icons_cover_translated_entities() -> None:

@@ -452,6 +452,40 @@ async def test_nothing_read_while_the_server_is_down(
     assert state_of(hass, COMPLETED) == "1"
 
 
+async def test_unload_while_a_read_hangs(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    setup_integration: SetupIntegration,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The hung read is abandoned quietly; nothing is scheduled after the unload."""
+    entry = await setup_integration()
+    await block_till_done(hass)
+    hang = simulator.fault(FaultKind.HANG, path=SUMMARY)
+    freezer.tick(STATISTICS_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hang.hit.wait()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert not [m for m in warnings(caplog) if "printernizer statistics" in m]
+    # The test harness fails the test on a timer left behind.
+
+
+async def test_health_changes_without_an_outage(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A degraded service is no outage: the statistics stay and are not re-read."""
+    simulator.set_service_status("database", "degraded")
+    await init_integration.runtime_data.health.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, COMPLETED) == "0"
+    assert simulator.request_count(SUMMARY) == 1
+
+
 @pytest.mark.parametrize("simulator_options", [{"printers": 1, "analytics": False}])
 async def test_absent_on_an_older_server(
     hass: HomeAssistant,

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Final, cast
 
-from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -48,7 +48,6 @@ from .helpers import printer_identifier
 SERVICE_PRINT_LIBRARY_FILE: Final = "print_library_file"
 SERVICE_GET_LIBRARY_FILES: Final = "get_library_files"
 
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_FILE: Final = "file"
 ATTR_LIMIT: Final = "limit"
 ATTR_SEARCH: Final = "search"
@@ -244,7 +243,8 @@ async def _async_resolve(entry: PrinternizerConfigEntry, wanted: str) -> str:
     looked up with the library's search and must name exactly one printable file.
     """
     if _CHECKSUM_RE.fullmatch(wanted):
-        return wanted.lower()
+        # Hex digits in either case; a duplicate's suffix stays as it is.
+        return wanted[:64].lower() + wanted[64:]
     if len(wanted) < MIN_SEARCH_LENGTH:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

@@ -162,7 +162,7 @@ class OptionalFeatureCoordinator[DataT](PrinternizerCoordinator[DataT | None]):
         *,
         name: str,
     ) -> None:
-        """Initialise the coordinator; nothing runs before `async_setup`."""
+        """Initialise the coordinator; nothing is read before `async_setup`."""
         super().__init__(hass, entry, client, name=name, update_interval=None)
         self.currency = currency
         self.present: bool | None = None
@@ -367,7 +367,7 @@ def async_track_feature(
         if created or coordinator.data is None:
             return
         created.extend(create())
-        add(created)
+        add(list(created))
 
     _sync()
     entry.async_on_unload(coordinator.async_add_listener(_sync))

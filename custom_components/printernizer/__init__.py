@@ -6,24 +6,33 @@ from collections.abc import Callable
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .coordinator import (
+    STATISTICS_SETUP_TIMEOUT,
+    FleetStatisticsCoordinator,
+    MaterialsCoordinator,
     PrinterFleet,
     PrinternizerConfigEntry,
     PrinternizerRuntimeData,
+    ServerCurrency,
     ServerHealthCoordinator,
     ServerInfoCoordinator,
     ServerUpdateCoordinator,
     TrendingCoordinator,
     signal_time_zone_changed,
 )
+from .counters import async_track_counters
 from .entity import hub_device_info
 from .helpers import create_client, hub_identifier, printer_identifier
 from .issues import async_setup_issues
+from .services import async_setup_services
 from .shutdown import async_shutdown_parallel
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -35,6 +44,12 @@ PLATFORMS: list[Platform] = [
 ]
 
 
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions, whether or not an entry is loaded."""
+    async_setup_services(hass)
+    return True
+
+
 async def async_setup_entry(
     hass: HomeAssistant, entry: PrinternizerConfigEntry
 ) -> bool:
@@ -42,8 +57,8 @@ async def async_setup_entry(
 
     Only the health check gates setup; a server that is down raises
     ConfigEntryNotReady and Home Assistant retries on its own. The time zone gets
-    a few seconds and the printer list a few more; everything else starts in the
-    background.
+    a few seconds, the printer list a few more, then the fleet statistics and the
+    material inventory a few more; everything else starts in the background.
     """
     client = create_client(hass, entry.data)
     health = ServerHealthCoordinator(hass, entry, client)
@@ -52,6 +67,7 @@ async def async_setup_entry(
     hub = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **hub_device_info(entry, health.data.version)
     )
+    currency = ServerCurrency(client)
     runtime = entry.runtime_data = PrinternizerRuntimeData(
         client=client,
         hub_device_id=hub.id,
@@ -60,6 +76,8 @@ async def async_setup_entry(
         printers=PrinterFleet(hass, entry, client),
         trending=TrendingCoordinator(hass, entry, client),
         update=ServerUpdateCoordinator(hass, entry, client),
+        statistics=FleetStatisticsCoordinator(hass, entry, client, currency),
+        materials=MaterialsCoordinator(hass, entry, client, currency),
     )
     # Timestamps are naive server time: learn the zone before reading any more.
     entry.async_on_unload(
@@ -72,6 +90,12 @@ async def async_setup_entry(
     entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
     async_setup_issues(hass, entry)
     await runtime.printers.async_setup()
+    # Optional features, read once within a few seconds in all: their entities
+    # then exist when the platforms are set up.
+    deadline = hass.loop.time() + STATISTICS_SETUP_TIMEOUT
+    await runtime.statistics.async_setup(deadline)
+    await runtime.materials.async_setup(deadline)
+    async_track_counters(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.trending.async_start()
     runtime.update.async_start()

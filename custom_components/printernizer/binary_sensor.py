@@ -1,10 +1,10 @@
-"""Binary sensors: the server's connection and services, and each printer's state."""
+"""Binary sensors: the server's connection and services, stock, each printer's state."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -16,7 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PrinterState, PrinterStatus, ServerHealth, ServiceStatus
-from .coordinator import PrinternizerConfigEntry, ServerHealthCoordinator
+from .coordinator import (
+    MaterialsCoordinator,
+    PrinternizerConfigEntry,
+    ServerHealthCoordinator,
+    async_track_feature,
+)
 from .entity import (
     PrinterEntity,
     PrinternizerHubEntity,
@@ -136,6 +141,14 @@ async def async_setup_entry(
         ],
         async_add_entities,
     )
+    materials = entry.runtime_data.materials
+    async_track_feature(
+        hass,
+        entry,
+        materials,
+        lambda: [MaterialLowStockSensor(entry, materials, MATERIAL_LOW_STOCK)],
+        async_add_entities,
+    )
 
 
 class ServerConnectivitySensor(
@@ -181,3 +194,49 @@ class PrinterBinarySensor(PrinterEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.coordinator.status)
+
+
+# ----------------------------------------------------------------------------
+# The material inventory
+
+MATERIAL_LOW_STOCK = BinarySensorEntityDescription(
+    key="material_low_stock",
+    translation_key="material_low_stock",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
+class MaterialLowStockSensor(
+    PrinternizerHubEntity[MaterialsCoordinator], BinarySensorEntity
+):
+    """On while spools are low on stock.
+
+    The server counts a spool below 20 % of its weight as low; the `spools`
+    attribute names them by the server's spool id (the statistics carry no more).
+    """
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the statistics are current and the server answers."""
+        coordinator = self.coordinator
+        return (
+            super().available
+            and coordinator.data is not None
+            and coordinator.server_available
+        )
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether any spool is low on stock."""
+        data = self.coordinator.data
+        return None if data is None else bool(data.stats.low_stock)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Name the spools low on stock."""
+        data = self.coordinator.data
+        spools = [] if data is None else data.stats.low_stock
+        return {"spools": [spool.material_id for spool in spools]}

@@ -103,4 +103,8 @@ async def async_get_config_entry_diagnostics(
         "request_metrics": runtime.client.metrics.as_dict(),
     }
     diagnostics["printers"] = runtime.printers.diagnostics()
+    diagnostics["printer_counters"] = {
+        printer_id: counters.activity.as_dict()
+        for printer_id, counters in runtime.counters.items()
+    }
     return async_redact_data(diagnostics, TO_REDACT)

@@ -1,14 +1,17 @@
-"""Sensors: the server's health, the integration's requests, trending, and printers."""
+"""Sensors: the server's health, requests, trending, statistics, materials, printers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
+    ATTR_LAST_RESET,
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -17,6 +20,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    UnitOfMass,
     UnitOfTemperature,
     UnitOfTime,
 )
@@ -28,7 +32,9 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    AnalyticsSummary,
     HealthStatus,
+    MaterialStats,
     PrinterState,
     PrinterStatus,
     RequestMetrics,
@@ -37,12 +43,16 @@ from .api import (
     TrendingPerformance,
 )
 from .coordinator import (
+    FleetStatisticsCoordinator,
+    MaterialsCoordinator,
     PrinterCoordinator,
     PrinternizerConfigEntry,
     ServerHealthCoordinator,
     TrendingCoordinator,
+    async_track_feature,
     async_track_refreshes,
 )
+from .counters import PrinterActivity, PrinterCounters
 from .entity import (
     PrinterEntity,
     PrinternizerHubEntity,
@@ -51,8 +61,10 @@ from .entity import (
     async_track_printers,
     async_track_services,
     hub_device_info,
+    printer_device_info,
     service_translation_key,
 )
+from .helpers import printer_identifier
 
 # Entities only read what the coordinators and the client already hold.
 PARALLEL_UPDATES = 0
@@ -458,6 +470,7 @@ async def async_setup_entry(
         return entities
 
     async_track_printers(entry, _printer_sensors, async_add_entities)
+    _async_setup_statistics(hass, entry, async_add_entities)
 
 
 @callback
@@ -684,3 +697,383 @@ class EstimatedFinishSensor(PrinterEntity, SensorEntity):
     def native_value(self) -> datetime | None:
         """Return the estimated finish."""
         return self._finish
+
+
+# ----------------------------------------------------------------------------
+# Fleet statistics, the material inventory and each printer's own counters
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetStatisticsSensorDescription(SensorEntityDescription):
+    """Describes a sensor read from the server's analytics summary."""
+
+    value_fn: Callable[[AnalyticsSummary], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaterialSensorDescription(SensorEntityDescription):
+    """Describes a sensor read from the material statistics."""
+
+    value_fn: Callable[[MaterialStats], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinterCounterDescription(SensorEntityDescription):
+    """Describes a counter the integration keeps for a printer.
+
+    `value_fn` returns what was counted since the entry loaded, in the native unit.
+    """
+
+    value_fn: Callable[[PrinterActivity], float]
+
+
+def not_negative[N: (int, float)](value: N | None) -> N | None:
+    """Return a total or a stock, or None for a negative one (a server fault)."""
+    return None if value is None or value < 0 else value
+
+
+def print_success_rate(summary: AnalyticsSummary) -> float | None:
+    """Return the server's success rate; unknown without jobs or out of range."""
+    rate = summary.success_rate_percent
+    if not summary.total_jobs or rate is None or not 0 <= rate <= 100:
+        return None
+    return rate
+
+
+def _fleet_total(
+    key: str, read: Callable[[AnalyticsSummary], float | None], **kwargs: Any
+) -> FleetStatisticsSensorDescription:
+    """Describe a total of the server's jobs: a drop is a server restart."""
+    return FleetStatisticsSensorDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda summary: not_negative(read(summary)),
+        **kwargs,
+    )
+
+
+FLEET_STATISTICS_SENSORS: tuple[FleetStatisticsSensorDescription, ...] = (
+    _fleet_total("fleet_prints_completed", lambda s: s.completed_jobs),
+    _fleet_total("fleet_prints_failed", lambda s: s.failed_jobs),
+    FleetStatisticsSensorDescription(
+        key="fleet_print_success_rate",
+        translation_key="fleet_print_success_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=print_success_rate,
+    ),
+    _fleet_total(
+        "fleet_print_time",
+        lambda s: s.total_print_time_hours,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        suggested_display_precision=1,
+    ),
+    _fleet_total(
+        "fleet_material_used",
+        lambda s: s.total_material_used_kg,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        suggested_display_precision=2,
+    ),
+)
+
+# Monetary sensors only take the `total` state class: a drop sets `last_reset`.
+FLEET_PRINT_COST = FleetStatisticsSensorDescription(
+    key="fleet_print_cost",
+    translation_key="fleet_print_cost",
+    device_class=SensorDeviceClass.MONETARY,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
+    value_fn=lambda summary: not_negative(summary.total_cost_eur),
+)
+
+MATERIAL_SENSORS: tuple[MaterialSensorDescription, ...] = (
+    MaterialSensorDescription(
+        key="material_spools",
+        translation_key="material_spools",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stats: not_negative(stats.total_spools),
+    ),
+    MaterialSensorDescription(
+        key="material_remaining",
+        translation_key="material_remaining",
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda stats: not_negative(stats.total_remaining),
+    ),
+    MaterialSensorDescription(
+        key="material_consumption_30d",
+        translation_key="material_consumption_30d",
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda stats: not_negative(stats.consumption_30d),
+    ),
+)
+
+# What the remaining material is worth: a stock, so no state class (monetary
+# sensors only take `total`).
+MATERIAL_REMAINING_VALUE = MaterialSensorDescription(
+    key="material_remaining_value",
+    translation_key="material_remaining_value",
+    device_class=SensorDeviceClass.MONETARY,
+    suggested_display_precision=2,
+    value_fn=lambda stats: not_negative(stats.remaining_value),
+)
+
+PRINTER_COUNTERS: tuple[PrinterCounterDescription, ...] = (
+    PrinterCounterDescription(
+        key="print_time",
+        translation_key="print_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        value_fn=lambda activity: activity.print_seconds / 3600,
+    ),
+    PrinterCounterDescription(
+        key="prints_finished",
+        translation_key="prints_finished",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda activity: activity.finished,
+    ),
+    PrinterCounterDescription(
+        key="prints_failed",
+        translation_key="prints_failed",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda activity: activity.failed,
+    ),
+)
+
+
+@callback
+def _async_setup_statistics(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    add: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the fleet statistics and material sensors while the server has them."""
+    runtime = entry.runtime_data
+    statistics, materials = runtime.statistics, runtime.materials
+    async_track_feature(
+        hass,
+        entry,
+        statistics,
+        lambda: [
+            *(
+                FleetStatisticsSensor(entry, statistics, description)
+                for description in FLEET_STATISTICS_SENSORS
+            ),
+            FleetCostSensor(entry, statistics, FLEET_PRINT_COST),
+        ],
+        add,
+    )
+    async_track_feature(
+        hass,
+        entry,
+        materials,
+        lambda: [
+            *(
+                MaterialSensor(entry, materials, description)
+                for description in MATERIAL_SENSORS
+            ),
+            MaterialValueSensor(entry, materials, MATERIAL_REMAINING_VALUE),
+        ],
+        add,
+    )
+    async_track_printers(
+        entry,
+        lambda coordinator: [
+            PrinterCounterSensor(
+                entry, coordinator, runtime.counters[coordinator.printer_id], item
+            )
+            for item in PRINTER_COUNTERS
+        ],
+        add,
+    )
+
+
+class FleetStatisticsSensor(
+    PrinternizerHubEntity[FleetStatisticsCoordinator], SensorEntity
+):
+    """A total of the server's print jobs."""
+
+    entity_description: FleetStatisticsSensorDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the statistics are current and the server answers."""
+        coordinator = self.coordinator
+        return (
+            super().available
+            and coordinator.data is not None
+            and coordinator.server_available
+        )
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data.summary)
+
+
+class FleetCostSensor(FleetStatisticsSensor, RestoreSensor):
+    """What the server's print jobs cost, in the server's currency.
+
+    A currency setting that is not an ISO 4217 code leaves the sensor without a
+    currency (and without the monetary device class) rather than break it. When
+    the total drops (the server restarted and forgot its jobs), `last_reset` is
+    set, so the long-term statistics start a new cycle instead of going back; the
+    last total and reset are restored after a restart of Home Assistant.
+    """
+
+    _last_total: float | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last total and reset, then compare the current total."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is not None and (
+            isinstance(last.native_value, int | float | Decimal)
+        ):
+            self._last_total = float(last.native_value)
+        if (state := await self.async_get_last_state()) is not None and isinstance(
+            reset := state.attributes.get(ATTR_LAST_RESET), str
+        ):
+            self._attr_last_reset = dt_util.parse_datetime(reset)
+        self._follow_total()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Start a new cycle when the total dropped, then write the state."""
+        self._follow_total()
+        super()._handle_coordinator_update()
+
+    def _follow_total(self) -> None:
+        value = self.native_value
+        if not isinstance(value, int | float):
+            return
+        if self._last_total is not None and value < self._last_total:
+            self._attr_last_reset = dt_util.utcnow()
+        self._last_total = value
+
+    @property
+    @override
+    def device_class(self) -> SensorDeviceClass | None:
+        """Monetary while the server names a known currency."""
+        data = self.coordinator.data
+        return SensorDeviceClass.MONETARY if data and data.currency else None
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the server's currency."""
+        data = self.coordinator.data
+        return data.currency if data else None
+
+
+class MaterialSensor(PrinternizerHubEntity[MaterialsCoordinator], SensorEntity):
+    """A figure of the material inventory."""
+
+    entity_description: MaterialSensorDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the statistics are current and the server answers."""
+        coordinator = self.coordinator
+        return (
+            super().available
+            and coordinator.data is not None
+            and coordinator.server_available
+        )
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data.stats)
+
+
+class MaterialValueSensor(MaterialSensor):
+    """What the remaining material is worth, in the server's currency (if valid)."""
+
+    @property
+    @override
+    def device_class(self) -> SensorDeviceClass | None:
+        """Monetary while the server names a known currency."""
+        data = self.coordinator.data
+        return SensorDeviceClass.MONETARY if data and data.currency else None
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the server's currency."""
+        data = self.coordinator.data
+        return data.currency if data else None
+
+
+class PrinterCounterSensor(RestoreSensor):
+    """A counter the integration keeps for a printer, restored across restarts.
+
+    It shows the restored value plus what the printer's counters saw since the
+    entry loaded, and stays available while the server is away: the count is the
+    integration's own.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: PrinterCounterDescription
+
+    def __init__(
+        self,
+        entry: PrinternizerConfigEntry,
+        coordinator: PrinterCoordinator,
+        counters: PrinterCounters,
+        description: PrinterCounterDescription,
+    ) -> None:
+        """Initialise the counter at zero; the restored value follows."""
+        self.entity_description = description
+        self._counters = counters
+        self._restored = 0.0
+        self._attr_unique_id = (
+            f"{printer_identifier(entry, coordinator.printer_id)}_{description.key}"
+        )
+        self._attr_device_info = printer_device_info(entry, coordinator.printer)
+        self._attr_native_value = self._value()
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the count, then follow the printer's counters."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float | Decimal):
+            self._restored = max(float(last.native_value), 0.0)
+        self._attr_native_value = self._value()
+        self.async_on_remove(self._counters.async_add_listener(self._async_counted))
+
+    def _value(self) -> float | int:
+        total = self._restored + self.entity_description.value_fn(
+            self._counters.activity
+        )
+        if self.entity_description.native_unit_of_measurement is None:
+            return int(total)
+        return round(total, 4)
+
+    @callback
+    def _async_counted(self) -> None:
+        """Write the state when the count changed."""
+        value = self._value()
+        if value != self._attr_native_value:
+            self._attr_native_value = value
+            self.async_write_ha_state()

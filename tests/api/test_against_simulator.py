@@ -18,6 +18,7 @@ from custom_components.printernizer.api import (
     PrinternizerConnectionError,
     PrinternizerNotFoundError,
     PrinternizerRateLimitError,
+    PrinternizerRequestError,
     PrinternizerResponseError,
     PrinternizerServerError,
     PrinternizerUnreachableError,
@@ -220,3 +221,137 @@ async def test_print_commands_stay_within_ten_a_minute(sim: Simulator) -> None:
         now = 6.0  # one command's worth of the server's refill
         await client.pause(printer_id)
     assert sim.request_count("/api/v1/printers/*/*", "POST") == 11
+
+
+async def test_fleet_statistics(sim: Simulator, client: PrinternizerClient) -> None:
+    """The analytics summary counts the server's jobs; the money is text on the wire."""
+    printers = list(sim.printers.values())
+    printers[0].start_job("benchy.gcode", duration_minutes=30).finish()
+    printers[1].start_job("cube.gcode", duration_minutes=10).fail("Nozzle clog")
+    printers[0].start_job("vase.gcode", duration_minutes=60)
+    summary = await client.analytics_summary()
+    assert (summary.total_jobs, summary.completed_jobs, summary.failed_jobs) == (
+        3,
+        1,
+        1,
+    )
+    assert summary.success_rate_percent == pytest.approx(33.3)
+    # The server's service sums columns its job table lacks: always 0.
+    assert summary.total_print_time_hours == 0.0
+    assert summary.total_cost_eur == 0.0
+
+    stats = await client.materials_stats()
+    assert stats.total_spools == len(sim.materials) == 5
+    assert stats.remaining_value == pytest.approx(
+        float(sum(spool.remaining_value for spool in sim.materials))
+    )
+    low = {spool.id for spool in sim.materials if spool.remaining_percentage < 20}
+    assert {spool.material_id for spool in stats.low_stock} == low
+    assert stats.by_type["PLA"].count == 2
+
+    settings = await client.application_settings()
+    assert settings.currency == "EUR"
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.library_enabled is True
+
+    await sim.restart(forget_jobs=True)
+    after = await client.analytics_summary()
+    # The running print is found again as a new job; the finished ones are gone.
+    assert (after.total_jobs, after.completed_jobs, after.failed_jobs) == (1, 0, 0)
+
+
+async def test_fresh_and_older_servers(socket_enabled: None) -> None:
+    """Zeros and empty lists on a fresh server; 404 for analytics on an older one."""
+    async with (
+        running_simulator(printers=1, fresh=True) as fresh,
+        aiohttp.ClientSession() as session,
+    ):
+        client = PrinternizerClient(session, fresh.url, retry=NO_WAIT)
+        summary = await client.analytics_summary()
+        assert summary.total_jobs == summary.completed_jobs == 0
+        stats = await client.materials_stats()
+        assert (stats.total_spools, stats.remaining_value, stats.low_stock) == (
+            0,
+            0.0,
+            (),
+        )
+        assert await client.library_files() == []
+    async with (
+        running_simulator(printers=1, analytics=False) as older,
+        aiohttp.ClientSession() as session,
+    ):
+        client = PrinternizerClient(session, older.url, retry=NO_WAIT)
+        with pytest.raises(PrinternizerNotFoundError):
+            await client.analytics_summary()
+        with pytest.raises(PrinternizerNotFoundError):
+            await client.materials_stats()
+        assert (await client.application_settings()).currency == "EUR"
+
+
+async def test_library_files(sim: Simulator, client: PrinternizerClient) -> None:
+    """Newest first, search and pages as the server serves them."""
+    files = await client.library_files()
+    assert [f.filename for f in files] == [
+        "planter_vase.stl",
+        "phone_stand.3mf",
+        "calibration_cube.gcode",
+        "benchy.gcode",
+    ]
+    assert [f.printable for f in files] == [False, True, True, True]
+    benchy = files[-1]
+    assert benchy.checksum == sim.library_file_named("benchy.gcode").checksum
+    assert benchy.name == "benchy"
+    assert benchy.has_thumbnail is True
+    assert benchy.added_to_library is not None
+    assert benchy.added_to_library.tzinfo is not None
+
+    assert [f.filename for f in await client.library_files(search="CUBE")] == [
+        "calibration_cube.gcode"
+    ]
+    sim.clear_requests()
+    assert len(await client.library_files(limit=3)) == 3
+    first = await client.library_files(limit=1)
+    assert [f.filename for f in first] == ["planter_vase.stl"]
+    assert [
+        r.query["page"] for r in sim.requests_matching("/api/v1/library/files")
+    ] == [
+        "1",
+        "1",
+    ]
+
+
+async def test_printing_a_library_file(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """Printed once after the upload; each refusal keeps the server's code."""
+    printers = list(sim.printers.values())
+    bambu, prusa = printers[0], printers[1]
+    cube = sim.library_file_named("calibration_cube.gcode")
+    await client.print_library_file(cube.checksum, prusa.id)
+    assert prusa.job_name == "calibration_cube.gcode"
+    assert [(r.printer_id, r.outcome) for r in sim.print_requests] == [
+        (prusa.id, "started")
+    ]
+
+    with pytest.raises(PrinternizerNotFoundError) as unknown:
+        await client.print_library_file("0" * 64, bambu.id)
+    assert unknown.value.error_code == "LIBRARY_ITEM_NOT_FOUND"
+    with pytest.raises(PrinternizerRequestError) as model:
+        await client.print_library_file(
+            sim.library_file_named("planter_vase.stl").checksum, bambu.id
+        )
+    assert model.value.status == 400
+    with pytest.raises(PrinternizerNotFoundError) as no_printer:
+        await client.print_library_file(cube.checksum, "no-such-printer")
+    assert no_printer.value.message == "Printer not found"
+    bambu.refuse_prints("upload")
+    with pytest.raises(PrinternizerServerError) as refused:
+        await client.print_library_file(cube.checksum, bambu.id)
+    assert refused.value.status == 502
+    assert refused.value.message == "Failed to upload file to printer"
+    # A busy printer takes the upload but does not start it.
+    with pytest.raises(PrinternizerServerError) as busy:
+        await client.print_library_file(cube.checksum, prusa.id)
+    assert busy.value.message == "Uploaded but failed to start print"
+    # Every refusal was sent once: writes are never repeated.
+    assert sim.request_count("/api/v1/library/files/*/print", "POST") == 6

@@ -48,8 +48,9 @@ async def test_thousand_failed_refreshes(harness: Harness) -> None:
     await harness.settle()
     await harness.sim.go_down()
     coordinators = list(harness.entry.runtime_data.coordinators().values())
-    # health, system info, printer list, 2 printers, trending, update
-    assert len(coordinators) == 7
+    # health, system info, printer list, 2 printers, trending, update, statistics,
+    # materials
+    assert len(coordinators) == 9
 
     harness.mark()
     await _fail_refreshes(harness, coordinators, WARM_UP)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import callback
@@ -26,21 +26,42 @@ from .printers import (
     PrinterListCoordinator,
     is_unreachable_bambu,
 )
+from .statistics import (
+    STATISTICS_SETUP_TIMEOUT,
+    FleetStatistics,
+    FleetStatisticsCoordinator,
+    MaterialInventory,
+    MaterialsCoordinator,
+    OptionalFeatureCoordinator,
+    ServerCurrency,
+    async_track_feature,
+)
 from .system import ServerInfoCoordinator, signal_time_zone_changed
 from .trending import TrendingCoordinator
 from .update import ServerUpdateCoordinator
 
+if TYPE_CHECKING:
+    from ..counters import PrinterCounters
+
 __all__ = [
+    "STATISTICS_SETUP_TIMEOUT",
+    "FleetStatistics",
+    "FleetStatisticsCoordinator",
+    "MaterialInventory",
+    "MaterialsCoordinator",
+    "OptionalFeatureCoordinator",
     "PrinterCoordinator",
     "PrinterFleet",
     "PrinterListCoordinator",
     "PrinternizerConfigEntry",
     "PrinternizerCoordinator",
     "PrinternizerRuntimeData",
+    "ServerCurrency",
     "ServerHealthCoordinator",
     "ServerInfoCoordinator",
     "ServerUpdateCoordinator",
     "TrendingCoordinator",
+    "async_track_feature",
     "async_track_refreshes",
     "is_unreachable_bambu",
     "signal_refresh_finished",
@@ -60,6 +81,12 @@ class PrinternizerRuntimeData:
     printers: PrinterFleet
     trending: TrendingCoordinator
     update: ServerUpdateCoordinator
+    statistics: FleetStatisticsCoordinator
+    materials: MaterialsCoordinator
+    #: The counters of each printer, by printer id (see `counters.py`).
+    counters: dict[str, PrinterCounters] = field(default_factory=dict)
+    #: Printers a print is being sent to, by printer id: one at a time each.
+    prints_in_flight: set[str] = field(default_factory=set)
 
     def coordinators(self) -> dict[str, DataUpdateCoordinator[Any]]:
         """Every coordinator of the entry, by a name for diagnostics."""
@@ -69,6 +96,8 @@ class PrinternizerRuntimeData:
             **self.printers.coordinators(),
             "trending": self.trending,
             "update": self.update,
+            "statistics": self.statistics,
+            "materials": self.materials,
         }
 
     @callback
@@ -77,10 +106,13 @@ class PrinternizerRuntimeData:
         self.health.async_rezone(zone)
         self.printers.async_rezone(zone)
         self.trending.async_rezone(zone)
+        for counters in self.counters.values():
+            counters.async_rezone(zone)
 
     def server_restarted(self) -> None:
-        """Learn again what a restart may have changed (the server's time zone)."""
+        """Learn again what a restart may have changed (time zone, currency)."""
         self.server_info.async_server_restarted()
+        self.statistics.currency.expire()
 
     def shutdown_steps(self) -> list[ShutdownStep]:
         """Return what can wait on the network, to stop on unload in its budget.

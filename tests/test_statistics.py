@@ -129,6 +129,24 @@ async def test_counts_follow_the_jobs(
     assert float(state_of(hass, RATE)) == pytest.approx(66.7)
 
 
+async def test_jobs_older_than_thirty_days_still_count(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """The server counts 30 days unless asked otherwise: totals never age out."""
+    simulator.printer(0).finish()
+    await _refresh(init_integration, hass)
+    assert state_of(hass, COMPLETED) == "1"
+    freezer.tick(timedelta(days=40))
+    await _refresh(init_integration, hass)
+    assert state_of(hass, COMPLETED) == "1"
+    assert simulator.requests_matching(SUMMARY)[-1].query == {
+        "start_date": "2000-01-01"
+    }
+
+
 async def test_totals_classes_and_units(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 import email.utils
 from enum import Enum, auto
 import functools
@@ -510,9 +510,16 @@ class PrinternizerClient:
     # ------------------------------------------------------------------
     # Fleet statistics
 
-    async def analytics_summary(self) -> AnalyticsSummary:
-        """Return job counts, print time, material and cost over all jobs."""
-        return await self._read("/api/v1/analytics/summary", AnalyticsSummary.from_dict)
+    async def analytics_summary(self, *, since: date | None = None) -> AnalyticsSummary:
+        """Return job counts, print time, material and cost of the jobs since a day.
+
+        Without ``since`` the server counts the last 30 days only.
+        """
+        return await self._read(
+            "/api/v1/analytics/summary",
+            AnalyticsSummary.from_dict,
+            query=None if since is None else {"start_date": since.isoformat()},
+        )
 
     async def materials_stats(self) -> MaterialStats:
         """Return the material inventory's statistics."""
@@ -608,10 +615,15 @@ class PrinternizerClient:
         self._tz = zone
 
     async def _read[T](
-        self, route: str, parse: Callable[[Any], T], printer_id: str | None = None
+        self,
+        route: str,
+        parse: Callable[[Any], T],
+        printer_id: str | None = None,
+        *,
+        query: Mapping[str, str] | None = None,
     ) -> T:
         """GET a JSON route and parse its decoded body."""
-        request = self._request("GET", route, printer_id)
+        request = self._request("GET", route, printer_id, query=query)
         return await self._call(
             request, lambda reply: parse(self._json(request, reply))
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -47,6 +47,8 @@ STATISTICS_SETUP_TIMEOUT: Final = 5.0
 STATISTICS_RETRY_DELAY: Final = timedelta(minutes=1)
 STATISTICS_ABSENT_INTERVAL: Final = timedelta(hours=6)
 SETTINGS_MAX_AGE: Final = timedelta(hours=6)
+#: The server counts the last 30 days unless told otherwise: count every job it has.
+ALL_JOBS_SINCE: Final = date(2000, 1, 1)
 
 
 def currency_code(value: str | None) -> str | None:
@@ -307,7 +309,7 @@ class FleetStatisticsCoordinator(OptionalFeatureCoordinator[FleetStatistics]):
     @override
     async def _fetch(self) -> FleetStatistics:
         """Read the summary and the currency."""
-        summary = await self.client.analytics_summary()
+        summary = await self.client.analytics_summary(since=ALL_JOBS_SINCE)
         return FleetStatistics(
             summary=summary, currency=await self.currency.async_get()
         )

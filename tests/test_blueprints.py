@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from tests.helpers import block_till_done
+from tests.printer_helpers import tick
 from tests.simulator import Simulator
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints"
@@ -305,3 +307,91 @@ async def test_print_finished_with_a_real_printer(
     assert [call.data["message"] for call in notifications] == [
         "benchy.gcode finished on Prusa MK4."
     ]
+
+
+async def test_print_finished_attaches_the_camera_picture(
+    hass: HomeAssistant, notifications: list[ServiceCall]
+) -> None:
+    """With a camera chosen, the Companion app gets its proxy URL as the image."""
+    hass.states.async_set(JOB_EVENT, "unknown", _event_state("finished")[1])
+    await _automation(
+        hass,
+        "printernizer/print_finished_notify.yaml",
+        {
+            "job_event": JOB_EVENT,
+            "notify_action": NOTIFY,
+            "camera": "camera.prusa_mk4_camera",
+        },
+    )
+    hass.states.async_set(
+        JOB_EVENT,
+        *_event_state("finished", job_name="benchy.gcode", printer_name="Prusa MK4"),
+    )
+    await hass.async_block_till_done()
+    assert [call.data for call in notifications] == [
+        {
+            "title": "Prusa MK4",
+            "message": "benchy.gcode finished on Prusa MK4.",
+            "data": {"image": "/api/camera_proxy/camera.prusa_mk4_camera"},
+        }
+    ]
+
+
+async def test_print_finished_without_a_camera_sends_text_only(
+    hass: HomeAssistant, notifications: list[ServiceCall]
+) -> None:
+    """No camera chosen: no image data, which other notify actions may refuse."""
+    hass.states.async_set(JOB_EVENT, "unknown", _event_state("finished")[1])
+    await _automation(
+        hass,
+        "printernizer/print_finished_notify.yaml",
+        {"job_event": JOB_EVENT, "notify_action": NOTIFY},
+    )
+    hass.states.async_set(JOB_EVENT, *_event_state("failed", job_name="cube.gcode"))
+    await hass.async_block_till_done()
+    assert [call.data for call in notifications] == [
+        {
+            "title": "Prusa MK4 Print job",
+            "message": "cube.gcode failed on Prusa MK4 Print job.",
+        }
+    ]
+
+
+async def test_print_finished_picture_from_a_real_camera(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    notifications: list[ServiceCall],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A job finishing on the simulated Bambu X1C: its camera's picture is attached."""
+    await _automation(
+        hass,
+        "printernizer/print_finished_notify.yaml",
+        {
+            "job_event": "event.bambu_x1c_print_job",
+            "notify_action": NOTIFY,
+            "camera": "camera.bambu_x1c_camera",
+        },
+    )
+    printer = simulator.printer(0)
+    coordinator = init_integration.runtime_data.printers.printers[printer.id]
+    printer.start_job("benchy.gcode", 10)
+    await coordinator.async_refresh()
+    simulator.advance(9.95 * 60)
+    await coordinator.async_refresh()
+    simulator.advance(60)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    [call] = notifications
+    assert call.data["message"] == "benchy.gcode finished on Bambu X1C."
+    image = call.data["data"]["image"]
+    assert image == "/api/camera_proxy/camera.bambu_x1c_camera"
+    # What the phone fetches a moment later (the request budget has refilled what
+    # setup took): the printer's picture, through Home Assistant.
+    await tick(hass, freezer, 10)
+    response = await (await hass_client()).get(image)
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
+    assert (await response.read()).startswith(b"\xff\xd8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.printernizer.api import RequestBudget
 from custom_components.printernizer.const import DOMAIN, HEALTH_SCAN_INTERVAL
 from tests.conftest import SetupIntegration
 from tests.helpers import block_till_done, state_of
@@ -137,7 +139,21 @@ async def test_unknown_status_values_are_unknown(
     )
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.fixture
+def roomy_budget() -> Generator[None]:
+    """A request budget the frozen clock cannot run dry.
+
+    It refills on the event loop's clock, which the freezer stops: every retry
+    of the requests cut off by the outage would otherwise wait for ever.
+    """
+    with patch(
+        "custom_components.printernizer.api.client.RequestBudget",
+        lambda **_: RequestBudget(per_minute=6000, burst=1000),
+    ):
+        yield
+
+
+@pytest.mark.usefixtures("roomy_budget", "init_integration")
 async def test_connectivity_stays_available_when_down(
     hass: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:

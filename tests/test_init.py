@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -15,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.printernizer.api import RequestBudget
 from custom_components.printernizer.config_flow import CONF_PROXY_AUTH
 from custom_components.printernizer.const import (
     DOMAIN,
@@ -27,6 +30,20 @@ from tests.simulator import Simulator
 from tests.simulator.testing import running_simulator
 
 STATUS_ENTITY = "sensor.printernizer_server_status"
+
+
+@pytest.fixture
+def roomy_budget() -> Generator[None]:
+    """A request budget the frozen clock cannot run dry.
+
+    It refills on the event loop's clock, which the freezer stops: every retry
+    of the requests cut off by the outage would otherwise wait for ever.
+    """
+    with patch(
+        "custom_components.printernizer.api.client.RequestBudget",
+        lambda **_: RequestBudget(per_minute=6000, burst=1000),
+    ):
+        yield
 
 
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -74,6 +91,7 @@ async def test_status_follows_server(
     assert hass.states.get(STATUS_ENTITY).state == "healthy"
 
 
+@pytest.mark.usefixtures("roomy_budget")
 async def test_unavailable_while_server_down_logged_once(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

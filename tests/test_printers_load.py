@@ -1,7 +1,9 @@
 """Fifty printers for ten simulated minutes: requests stay within the budget.
 
 The simulator enforces the server's real rate limit (100 a minute per client); the
-client's own budget is 60 a minute. Run with `-s` to see the measured rates.
+client's own budget is 60 a minute. Half the printers have a camera: camera status
+reads take only tokens of a full budget and are counted apart. Run with `-s` to see
+the measured rates.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.printernizer.coordinator.camera import (
+    CHECK_BURST,
+    CHECKS_PER_MINUTE,
+)
 from custom_components.printernizer.coordinator.printers import POLL_BUDGET_PER_MINUTE
 from tests.conftest import SetupIntegration
 from tests.printer_helpers import (
@@ -49,9 +55,17 @@ async def _second(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await settle(100)
 
 
-def _per_minute(sim: Simulator, start: float) -> list[int]:
+CAMERA_STATUS_PATHS = "/api/v1/printers/*/camera/status"
+
+
+def _is_camera(path: str) -> bool:
+    return "/camera/" in path or path.endswith("/snapshots")
+
+
+def _per_minute(sim: Simulator, start: float, *, camera: bool | None) -> list[int]:
     """Rate-limited requests in each whole minute after `start`.
 
+    `camera`: only camera routes (True), only the others (False), or all (None).
     Setup's one-time reads, made at `start` under the frozen clock, draw on the
     budget's burst and are not counted: the minutes after them are what the rate
     governs.
@@ -65,6 +79,7 @@ def _per_minute(sim: Simulator, start: float) -> list[int]:
             and not request.websocket
             and request.path.startswith("/api/")
             and not request.path.startswith("/api/v1/health")
+            and camera in (None, _is_camera(request.path))
         ):
             counts[minute] += 1
     return counts
@@ -85,12 +100,19 @@ async def test_stream_down(
     for _ in range(MINUTES * 60):
         await _second(hass, freezer)
 
-    counts = _per_minute(simulator, start)
-    status = simulator.request_count(STATUS_PATHS)
+    counts = _per_minute(simulator, start, camera=False)
+    total = _per_minute(simulator, start, camera=None)
+    status = simulator.request_count(STATUS_PATHS) - simulator.request_count(
+        CAMERA_STATUS_PATHS
+    )
     print(f"\nstream down, {PRINTERS} printers: requests per minute {counts}")
+    print(f"with camera reads: {total}")
     print(f"status polls per minute: {status / MINUTES:.1f}")
     assert entry.runtime_data.client.metrics.rate_limited == 0
     assert max(counts) <= 60
+    # Camera reads take only what the budget has to spare: all together stay
+    # within its 60 a minute, its burst of 10 aside.
+    assert sum(total) <= 60 * MINUTES + 10
     assert status / MINUTES <= POLL_BUDGET_PER_MINUTE + 1
     # Every printer was polled, and none went unavailable.
     for printer_id in fleet.printers:
@@ -115,11 +137,15 @@ async def test_stream_up(
         await tick(hass, freezer, STEP)
     assert fleet.stream_connected
 
-    counts = _per_minute(simulator, start)
+    counts = _per_minute(simulator, start, camera=False)
+    cameras = _per_minute(simulator, start, camera=True)
     print(f"\nstream up, {PRINTERS} printers: requests per minute {counts}")
+    print(f"camera reads per minute: {cameras}")
     assert entry.runtime_data.client.metrics.rate_limited == 0
     # The first, spread polls fill the first minute; then safety polls only.
     assert sum(counts[1:]) / (MINUTES - 1) <= PRINTERS / 5 + 1
+    # Camera statuses are read at their own pace, from what polls leave over.
+    assert 0 < max(cameras) <= CHECKS_PER_MINUTE + CHECK_BURST
 
 
 @pytest.mark.parametrize("simulator_options", [{"printers": 2}])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from homeassistant.const import Platform
@@ -15,6 +16,7 @@ from .coordinator import (
     STATISTICS_SETUP_TIMEOUT,
     FleetStatisticsCoordinator,
     MaterialsCoordinator,
+    PrinterCameras,
     PrinterFleet,
     PrinternizerConfigEntry,
     PrinternizerRuntimeData,
@@ -37,6 +39,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
     Platform.SENSOR,
@@ -57,8 +60,9 @@ async def async_setup_entry(
 
     Only the health check gates setup; a server that is down raises
     ConfigEntryNotReady and Home Assistant retries on its own. The time zone gets
-    a few seconds, the printer list a few more, then the fleet statistics and the
-    material inventory a few more; everything else starts in the background.
+    a few seconds; the printer list, the fleet statistics and the material
+    inventory a few more, side by side; the first printers' camera statuses a few
+    more again. Everything else starts in the background.
     """
     client = create_client(hass, entry.data)
     health = ServerHealthCoordinator(hass, entry, client)
@@ -68,12 +72,14 @@ async def async_setup_entry(
         config_entry_id=entry.entry_id, **hub_device_info(entry, health.data.version)
     )
     currency = ServerCurrency(client)
+    printers = PrinterFleet(hass, entry, client)
     runtime = entry.runtime_data = PrinternizerRuntimeData(
         client=client,
         hub_device_id=hub.id,
         health=health,
         server_info=ServerInfoCoordinator(hass, entry, client),
-        printers=PrinterFleet(hass, entry, client),
+        printers=printers,
+        cameras=PrinterCameras(hass, entry, printers),
         trending=TrendingCoordinator(hass, entry, client),
         update=ServerUpdateCoordinator(hass, entry, client),
         statistics=FleetStatisticsCoordinator(hass, entry, client, currency),
@@ -89,17 +95,23 @@ async def async_setup_entry(
     runtime.server_info.async_watch_restarts(health)
     entry.async_on_unload(health.async_add_listener(_version_listener(hass, entry)))
     async_setup_issues(hass, entry)
-    await runtime.printers.async_setup()
-    # Optional features, read once within a few seconds in all: their entities
-    # then exist when the platforms are set up.
+    # The printer list and the optional features, each bounded, side by side: their
+    # entities then exist when the platforms are set up.
     deadline = hass.loop.time() + STATISTICS_SETUP_TIMEOUT
-    await runtime.statistics.async_setup(deadline)
-    await runtime.materials.async_setup(deadline)
+    await asyncio.gather(
+        runtime.printers.async_setup(),
+        runtime.statistics.async_setup(deadline),
+        runtime.materials.async_setup(deadline),
+    )
     async_track_counters(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    runtime.printers.async_start()
+    # A small fleet's cameras are there when setup ends; the stream starts first.
+    await runtime.cameras.async_setup()
+    runtime.cameras.async_start()
+    # Extras that never hold setup up take their turn last.
     runtime.trending.async_start()
     runtime.update.async_start()
-    runtime.printers.async_start()
     return True
 
 

@@ -1,4 +1,4 @@
-"""Buttons that pause, resume and stop a printer's job."""
+"""Buttons: pause, resume and stop a printer's job; take a camera snapshot."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from .api import (
     PrinterState,
 )
 from .const import DOMAIN
-from .coordinator import PrinternizerConfigEntry
+from .coordinator import PrinterCamera, PrinternizerConfigEntry
+from .coordinator.camera import redact_urls
 from .entity import PrinterEntity, async_track_printers
 
-# One command at a time: the server allows ten a minute.
+# One command at a time: the server allows ten a minute (snapshots included).
 PARALLEL_UPDATES = 1
 
 
@@ -57,10 +58,17 @@ BUTTONS: tuple[PrinterButtonDescription, ...] = (
 )
 
 
-def _rate_limited(seconds: float | None) -> HomeAssistantError:
+TAKE_SNAPSHOT = ButtonEntityDescription(
+    key="take_snapshot", translation_key="take_snapshot"
+)
+
+
+def _rate_limited(
+    seconds: float | None, key: str = "action_rate_limited"
+) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key="action_rate_limited",
+        translation_key=key,
         translation_placeholders={"seconds": str(max(1, math.ceil(seconds or 1)))},
     )
 
@@ -70,12 +78,19 @@ async def async_setup_entry(
     entry: PrinternizerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the print controls of every printer."""
+    """Set up the print controls of every printer, and snapshots of its camera."""
     async_track_printers(
         entry,
         lambda coordinator: [
             PrinterButton(coordinator, description) for description in BUTTONS
         ],
+        async_add_entities,
+    )
+    # Only a built-in camera takes snapshots the server stores.
+    entry.runtime_data.cameras.async_add_tracker(
+        "button",
+        lambda camera: camera.has_camera,
+        TakeSnapshotButton,
         async_add_entities,
     )
 
@@ -134,3 +149,54 @@ class PrinterButton(PrinterEntity, ButtonEntity):
             coordinator.async_refresh(),
             f"{DOMAIN} {coordinator.printer.name} status after a command",
         )
+
+
+class TakeSnapshotButton(PrinterEntity, ButtonEntity):
+    """Has the server take a snapshot with the printer's camera and store it.
+
+    The snapshot becomes the printer's Last snapshot image at once.
+    """
+
+    def __init__(self, camera: PrinterCamera) -> None:
+        """Initialise the button."""
+        super().__init__(camera.printer, TAKE_SNAPSHOT)
+        self._camera = camera
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the camera's status too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._camera.async_add_listener(self._handle_coordinator_update)
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the camera can give pictures."""
+        return super().available and self._camera.usable
+
+    @override
+    async def async_press(self) -> None:
+        """Take the snapshot (a write: sent once); a failure says why."""
+        coordinator = self.coordinator
+        try:
+            snapshot = await coordinator.client.take_snapshot(coordinator.printer_id)
+        except PrinternizerRateLimitError as err:
+            raise _rate_limited(err.retry_after, "snapshot_rate_limited") from err
+        except PrinternizerError as err:
+            if isinstance(err, PrinternizerServerError) and err.status == 503:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="snapshot_no_picture",
+                    translation_placeholders={"printer": coordinator.printer.name},
+                ) from err
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="snapshot_failed",
+                translation_placeholders={
+                    "printer": coordinator.printer.name,
+                    "reason": redact_urls(err.message or str(err)),
+                },
+            ) from err
+        self._camera.async_snapshot_taken(snapshot)

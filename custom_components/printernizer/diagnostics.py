@@ -20,15 +20,18 @@ from yarl import URL
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 
 # Keys redacted wherever they appear: credentials, and what the server sends inside
-# printer objects (it returns access codes and API keys in clear text).
+# printer objects and camera statuses (access codes and API keys in clear text, also
+# inside stream URLs). The integration keeps no camera URL; these guard against one.
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_TOKEN,
     CONF_USERNAME,
     "access_code",
     "api_key",
+    "external_webcam_url",
     "ip_address",
     "serial_number",
+    "stream_url",
     "webcam_url",
 }
 
@@ -106,5 +109,12 @@ async def async_get_config_entry_diagnostics(
     diagnostics["printer_counters"] = {
         printer_id: counters.activity.as_dict()
         for printer_id, counters in runtime.counters.items()
+    }
+    diagnostics["cameras"] = {
+        **runtime.cameras.diagnostics(),
+        "printers": {
+            printer_id: coordinator_diagnostics(camera)
+            for printer_id, camera in runtime.cameras.cameras.items()
+        },
     }
     return async_redact_data(diagnostics, TO_REDACT)

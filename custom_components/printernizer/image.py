@@ -1,4 +1,4 @@
-"""The thumbnail of each printer's current job."""
+"""Images: the thumbnail of each printer's current job, and its newest snapshot."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from homeassistant.util import dt as dt_util
 
 from .api import PrinternizerError
 from .const import LOGGER
-from .coordinator import PrinterCoordinator, PrinternizerConfigEntry
+from .coordinator import PrinterCamera, PrinterCoordinator, PrinternizerConfigEntry
 from .entity import PrinterEntity, async_track_printers
 
 PARALLEL_UPDATES = 0
 
 THUMBNAIL = ImageEntityDescription(key="thumbnail", translation_key="thumbnail")
+LAST_SNAPSHOT = ImageEntityDescription(
+    key="last_snapshot", translation_key="last_snapshot"
+)
 
 
 async def async_setup_entry(
@@ -24,10 +27,16 @@ async def async_setup_entry(
     entry: PrinternizerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the job thumbnail of every printer."""
+    """Set up the job thumbnail of every printer and the snapshots of its camera."""
     async_track_printers(
         entry,
         lambda coordinator: [JobThumbnail(hass, coordinator)],
+        async_add_entities,
+    )
+    entry.runtime_data.cameras.async_add_tracker(
+        "image",
+        lambda camera: camera.has_camera,
+        lambda camera: LastSnapshotImage(hass, camera),
         async_add_entities,
     )
 
@@ -72,4 +81,60 @@ class JobThumbnail(PrinterEntity, ImageEntity):
             self._cached = image.content if image is not None else None
             if image is not None:
                 self._attr_content_type = image.content_type
+        return self._cached
+
+
+class LastSnapshotImage(PrinterEntity, ImageEntity):
+    """The newest snapshot the server stored of the printer's camera.
+
+    It changes when a snapshot is taken with the button, and when the camera's
+    status read finds a newer one. Stored snapshots stay viewable while the
+    printer is offline; each is fetched once.
+    """
+
+    def __init__(self, hass: HomeAssistant, camera: PrinterCamera) -> None:
+        """Initialise the image."""
+        PrinterEntity.__init__(self, camera.printer, LAST_SNAPSHOT)
+        ImageEntity.__init__(self, hass)
+        self._camera = camera
+        self._shown: int | None = None
+        self._cached_id: int | None = None
+        self._cached: bytes | None = None
+        self._follow_snapshot()
+
+    @callback
+    def _follow_snapshot(self) -> None:
+        """Take the newest snapshot's time as the image's."""
+        latest = self._camera.latest_snapshot
+        if latest is None or latest.id == self._shown:
+            return
+        self._shown = latest.id
+        self._attr_image_last_updated = latest.captured_at or dt_util.utcnow()
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the camera's snapshots too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._camera.async_add_listener(self._handle_snapshot))
+
+    @callback
+    def _handle_snapshot(self) -> None:
+        self._follow_snapshot()
+        self.async_write_ha_state()
+
+    @override
+    async def async_image(self) -> bytes | None:
+        """Return the newest snapshot, fetching it once."""
+        latest = self._camera.latest_snapshot
+        if latest is None:
+            return None
+        if latest.id != self._cached_id:
+            try:
+                image = await self.coordinator.client.snapshot_image(latest.id)
+            except PrinternizerError as err:
+                LOGGER.debug("No image of snapshot %s: %s", latest.id, err)
+                return None
+            self._cached_id = latest.id
+            self._cached = image.content
+            self._attr_content_type = image.content_type
         return self._cached

@@ -1,4 +1,4 @@
-"""Sensors: the server's health, requests, trending, statistics, materials, printers."""
+"""Sensors: server health, requests, trending, statistics, materials, printers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+import re
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -33,8 +34,10 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     AnalyticsSummary,
+    Filament,
     HealthStatus,
     MaterialStats,
+    Printer,
     PrinterState,
     PrinterStatus,
     RequestMetrics,
@@ -42,6 +45,7 @@ from .api import (
     ServiceStatus,
     TrendingPerformance,
 )
+from .const import DOMAIN
 from .coordinator import (
     FleetStatisticsCoordinator,
     MaterialsCoordinator,
@@ -51,7 +55,9 @@ from .coordinator import (
     TrendingCoordinator,
     async_track_feature,
     async_track_refreshes,
+    is_unreachable_bambu,
 )
+from .coordinator.printers import status_from_printer
 from .counters import PrinterActivity, PrinterCounters
 from .entity import (
     PrinterEntity,
@@ -471,6 +477,13 @@ async def async_setup_entry(
 
     async_track_printers(entry, _printer_sensors, async_add_entities)
     _async_setup_statistics(hass, entry, async_add_entities)
+    async_track_printers(
+        entry,
+        lambda coordinator: async_track_filaments(
+            hass, coordinator, async_add_entities
+        ),
+        async_add_entities,
+    )
 
 
 @callback
@@ -1077,3 +1090,218 @@ class PrinterCounterSensor(RestoreSensor):
         if value != self._attr_native_value:
             self._attr_native_value = value
             self.async_write_ha_state()
+
+
+# ----------------------------------------------------------------------------
+# Filaments: a printer's AMS / MMU slots, from the printer list
+
+
+#: A printer with more slots than this gets its slot sensors disabled by default.
+SLOTS_ENABLED_MAX = 4
+_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})(?:[0-9a-fA-F]{2})?")
+# States in which the server reads the printer's slots: empty slots then mean none.
+_REPORTS_FILAMENTS = frozenset(
+    {PrinterState.ONLINE, PrinterState.PRINTING, PrinterState.PAUSED}
+)
+
+ACTIVE_FILAMENT = SensorEntityDescription(
+    key="active_filament", translation_key="active_filament"
+)
+
+
+def filament_color(value: str | None) -> str | None:
+    """Return a slot colour as `#RRGGBB`; None when it is none or not a colour.
+
+    Bambu Lab printers add an alpha byte (`FF6A13FF`); it is dropped.
+    """
+    if value is None or not (match := _HEX_COLOR.fullmatch(value.strip())):
+        return None
+    return f"#{match.group(1).upper()}"
+
+
+def filament_slots(printer: Printer) -> dict[int, Filament]:
+    """Return the printer's slots by number.
+
+    A slot without a number, with a negative one or with one already seen is
+    left out: it cannot be told apart from the others.
+    """
+    slots: dict[int, Filament] = {}
+    for filament in printer.filaments:
+        if filament.slot is not None and filament.slot >= 0:
+            slots.setdefault(filament.slot, filament)
+    return slots
+
+
+def reports_filaments(coordinator: PrinterCoordinator) -> bool:
+    """Tell whether the server can read the printer's slots now.
+
+    An offline or unreachable printer reports none, which says nothing about its
+    slots: its filament sensors stay, unavailable.
+    """
+    printer = coordinator.printer
+    return printer.status in _REPORTS_FILAMENTS and not is_unreachable_bambu(
+        printer.printer_type, status_from_printer(printer)
+    )
+
+
+def slot_description(slot: int, *, enabled: bool) -> SensorEntityDescription:
+    """Describe the sensor of one slot."""
+    return SensorEntityDescription(
+        key=f"filament_slot_{slot}",
+        translation_key="filament_slot",
+        entity_registry_enabled_default=enabled,
+    )
+
+
+@callback
+def async_track_filaments(
+    hass: HomeAssistant,
+    coordinator: PrinterCoordinator,
+    add: Callable[[Iterable[Entity]], None],
+) -> list[Entity]:
+    """Follow a printer's slots in the printer list: sensors come and go with them.
+
+    The Active filament sensor exists while the printer has slots, one sensor per
+    slot number. Returns the sensors the printer has now; later ones go to `add`.
+    """
+    fleet = coordinator.fleet
+    active: ActiveFilamentSensor | None = None
+    slots: dict[int, FilamentSlotSensor] = {}
+
+    def _remove(entity: Entity) -> None:
+        registry = er.async_get(hass)
+        if entity.unique_id is not None and (
+            entity_id := registry.async_get_entity_id(
+                "sensor", DOMAIN, entity.unique_id
+            )
+        ):
+            registry.async_remove(entity_id)
+
+    @callback
+    def _sync() -> list[Entity]:
+        nonlocal active
+        found = filament_slots(coordinator.printer)
+        if not found and not reports_filaments(coordinator):
+            return []
+        new: list[Entity] = []
+        if found and active is None:
+            active = ActiveFilamentSensor(coordinator, ACTIVE_FILAMENT)
+            new.append(active)
+        elif not found and active is not None:
+            _remove(active)
+            active = None
+        for slot in [slot for slot in slots if slot not in found]:
+            _remove(slots.pop(slot))
+        enabled = len(found) <= SLOTS_ENABLED_MAX
+        for slot in found:
+            if slot not in slots:
+                sensor = FilamentSlotSensor(coordinator, slot, enabled=enabled)
+                slots[slot] = sensor
+                new.append(sensor)
+        return new
+
+    @callback
+    def _follow_list() -> None:
+        if fleet.list.last_update_success and (new := _sync()):
+            add(new)
+
+    coordinator.async_on_remove(fleet.list.async_add_listener(_follow_list))
+    return _sync()
+
+
+class FilamentSensor(PrinterEntity, SensorEntity):
+    """A sensor of the printer's slots: written when the printer list changes them."""
+
+    def __init__(
+        self, coordinator: PrinterCoordinator, description: SensorEntityDescription
+    ) -> None:
+        """Initialise the sensor."""
+        super().__init__(coordinator, description)
+        self._seen = coordinator.printer.filaments
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the printer list too (pushes and polls carry no slots)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.fleet.list.async_add_listener(self._handle_list)
+        )
+
+    @callback
+    def _handle_list(self) -> None:
+        filaments = self.coordinator.printer.filaments
+        if filaments != self._seen:
+            self._seen = filaments
+            self.async_write_ha_state()
+
+    @property
+    def slots(self) -> dict[int, Filament]:
+        """Return the printer's slots as the printer list has them now."""
+        return filament_slots(self.coordinator.printer)
+
+
+class ActiveFilamentSensor(FilamentSensor):
+    """The material of the slot the printer feeds from, with its slot and colour."""
+
+    def _active(self) -> Filament | None:
+        return next(
+            (filament for filament in self.slots.values() if filament.is_active), None
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the printer list has the printer's slots."""
+        return super().available and bool(self.slots)
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the active slot's material, e.g. PLA."""
+        active = self._active()
+        return truncate(active.material) if active else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the active slot's number and colour."""
+        active = self._active()
+        return {
+            "slot": active.slot if active else None,
+            "color": filament_color(active.color) if active else None,
+        }
+
+
+class FilamentSlotSensor(FilamentSensor):
+    """The material in one slot, with its colour and whether it is the active one."""
+
+    def __init__(
+        self, coordinator: PrinterCoordinator, slot: int, *, enabled: bool
+    ) -> None:
+        """Initialise the sensor of `slot`."""
+        super().__init__(coordinator, slot_description(slot, enabled=enabled))
+        self._slot = slot
+        self._attr_translation_placeholders = {"slot": str(slot)}
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the printer list has the slot."""
+        return super().available and self._slot in self.slots
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the slot's material; None for an empty slot."""
+        filament = self.slots.get(self._slot)
+        return truncate(filament.material) if filament else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the slot's colour and whether the printer feeds from it."""
+        filament = self.slots.get(self._slot)
+        return {
+            "color": filament_color(filament.color) if filament else None,
+            "active": filament.is_active if filament else False,
+        }

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
+import functools
 import heapq
 import itertools
 import math
@@ -34,6 +35,7 @@ from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_URL,
@@ -43,6 +45,7 @@ from homeassistant.const import (
     STATE_UNKNOWN,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from homeassistant.util.async_ import get_scheduled_timer_handles
@@ -52,12 +55,18 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from tests.simulator import RecordedRequest, Simulator
+from tests.simulator import RecordedRequest, SimPrinter, Simulator, default_fleet
 
 from .parameters import (
     BASELINE_FLEETS,
     BASELINE_WARMUP,
     BASELINE_WINDOW,
+    CAMERA_DISCOVERY_TIMEOUT,
+    CAMERA_FLEET,
+    CAMERA_PUSH_SAMPLES,
+    CAMERA_PUSH_SPACING,
+    CAMERA_VIEW_REFRESH,
+    CAMERAS,
     DOWN_WINDOW,
     FLEETS,
     FRESHNESS_SAMPLES,
@@ -528,6 +537,9 @@ async def test_integration_on_simulated_time(
     key = f"integration.{fleet}"
     record(f"rpm_up.{key}", _per_minute(up, UP_WINDOW))
     record(f"rpm_up_counted.{key}", _counted_per_minute(up, UP_WINDOW))
+    record(
+        f"rpm_up_camera.{key}", _per_minute([r for r in up if _is_camera(r)], UP_WINDOW)
+    )
     record(f"rpm_down.{key}", _per_minute(down, DOWN_WINDOW))
     record(f"rpm_down_counted.{key}", _counted_per_minute(down, DOWN_WINDOW))
     record(f"refused_per_hour_up.{key}", up_refused * 3600 / UP_WINDOW)
@@ -704,3 +716,190 @@ async def test_memory_per_printer(
                 await hass.config_entries.async_remove(entry.entry_id)
     per_printer = (statistics.median(sizes[50]) - statistics.median(sizes[1])) / 49
     record("memory_per_printer_kib.integration", per_printer / 1024)
+
+
+# --------------------------------------------------------------------------
+# Cameras
+
+
+def camera_fleet(cameras: int) -> list[SimPrinter]:
+    """`CAMERA_FLEET` printers; the first `cameras` (Bambu Lab) have a camera."""
+    with_camera = [
+        SimPrinter(f"Bambu P1S {index + 1}", "bambu_lab", camera=True)
+        for index in range(cameras)
+    ]
+    others = default_fleet(CAMERA_FLEET - cameras)
+    for printer in others:
+        printer.camera = False
+    return with_camera + others
+
+
+def _is_camera(request: RecordedRequest) -> bool:
+    return "/camera/" in request.path or request.path.endswith("/snapshots")
+
+
+def camera_entities(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """Return the entry's camera entities."""
+    return sorted(
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.domain == "camera"
+    )
+
+
+@dataclass
+class Views:
+    """Camera views, as camera cards on open dashboards: what they were shown."""
+
+    pictures: int = 0
+    blank: int = 0
+
+    async def look(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Ask for the camera's picture once, as a card's refresh does."""
+        try:
+            await async_get_image(hass, entity_id)
+        except HomeAssistantError:
+            self.blank += 1
+        else:
+            self.pictures += 1
+
+    @property
+    def share(self) -> float | None:
+        """Return the share of refreshes that showed a picture, in percent."""
+        total = self.pictures + self.blank
+        return 100 * self.pictures / total if total else None
+
+
+@pytest.mark.parametrize("cameras", CAMERAS)
+async def test_cameras_on_simulated_time(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    freezer: FrozenDateTimeFactory,
+    record: Record,
+    cameras: int,
+) -> None:
+    """Fifty printers, with or without ten cameras watched every 10 s.
+
+    As `test_integration_on_simulated_time`, with one view per camera asking for a
+    picture every `CAMERA_VIEW_REFRESH` seconds from the end of the warm-up on.
+    """
+    async with Simulator(printers=camera_fleet(cameras)) as sim:
+        refusals = RefusalCounter(sim)
+        timeline = Timeline(hass, freezer)
+        entry = _entry(INTEGRATION, sim)
+        await _setup(hass, entry)
+        timeline.every(SERVER_POLL, lambda: _server_poll(sim))
+        await timeline.run(WARMUP)
+        assert _stream_up(sim)
+        watched = camera_entities(hass, entry)
+        assert len(watched) == cameras
+        views = Views()
+        for index, entity_id in enumerate(watched):
+            # Cards opened one after the other, each on its own refresh.
+            timeline.at(
+                timeline.now() + index * CAMERA_VIEW_REFRESH / max(cameras, 1),
+                functools.partial(_view_every, timeline, views, hass, entity_id),
+            )
+
+        sim.clear_requests()
+        before = refusals.count
+        await timeline.run(UP_WINDOW)
+        up = _http(sim.requests)
+        up_refused = refusals.count - before
+
+        drop = sim.fault("ws_drop", path="/ws")
+        await timeline.run(SETTLE_DOWN)
+        sim.clear_requests()
+        before = refusals.count
+        await timeline.run(DOWN_WINDOW)
+        down = _http(sim.requests)
+        down_refused = refusals.count - before
+        latencies = await _freshness(
+            hass, timeline, sim, entry, _longest_poll_interval(down)
+        )
+        drop.clear()
+        await _unload(hass, entry)
+
+    key = f"cameras.{cameras}"
+    record(f"rpm_up.{key}", _per_minute(up, UP_WINDOW))
+    record(
+        f"rpm_up_camera.{key}", _per_minute([r for r in up if _is_camera(r)], UP_WINDOW)
+    )
+    record(f"rpm_down.{key}", _per_minute(down, DOWN_WINDOW))
+    record(f"rpm_down_counted.{key}", _counted_per_minute(down, DOWN_WINDOW))
+    record(
+        f"rpm_down_camera.{key}",
+        _per_minute([r for r in down if _is_camera(r)], DOWN_WINDOW),
+    )
+    record(f"refused_per_hour_up.{key}", up_refused * 3600 / UP_WINDOW)
+    record(f"refused_per_hour_down.{key}", down_refused * 3600 / DOWN_WINDOW)
+    record(f"poll_period_up_s.{key}", _poll_interval(up))
+    record(f"poll_period_down_s.{key}", _poll_interval(down))
+    _record_freshness(record, "fresh_down", key, latencies)
+    record(f"views_with_picture_pct.{key}", views.share)
+
+
+async def _view_every(
+    timeline: Timeline, views: Views, hass: HomeAssistant, entity_id: str
+) -> None:
+    """Look now, and again every `CAMERA_VIEW_REFRESH` seconds."""
+    await views.look(hass, entity_id)
+    timeline.every(CAMERA_VIEW_REFRESH, lambda: views.look(hass, entity_id))
+
+
+@pytest.mark.parametrize("cameras", CAMERAS)
+async def test_push_with_cameras(
+    hass: HomeAssistant, socket_enabled: None, record: Record, cameras: int
+) -> None:
+    """Push latency (real time) while every camera is watched every 10 s.
+
+    Pushes are `CAMERA_PUSH_SPACING` seconds apart, with or without cameras, so
+    that the views refresh in between.
+    """
+    async with Simulator(printers=camera_fleet(cameras), rate_limit=False) as sim:
+        entry = _entry(INTEGRATION, sim)
+        await _setup(hass, entry)
+        await asyncio.wait_for(sim.wait_for_ws(_stream_up), 10)
+        # The cameras' statuses come from spare tokens, at 12 reads a minute.
+        deadline = time.monotonic() + CAMERA_DISCOVERY_TIMEOUT
+        while len(camera_entities(hass, entry)) < cameras:
+            assert time.monotonic() < deadline, "the cameras did not all appear"
+            await asyncio.sleep(0.5)
+        views = Views()
+
+        async def _watch(entity_id: str, delay: float) -> None:
+            await asyncio.sleep(delay)
+            while True:
+                await views.look(hass, entity_id)
+                await asyncio.sleep(CAMERA_VIEW_REFRESH)
+
+        watchers = [
+            asyncio.create_task(
+                _watch(entity_id, index * CAMERA_VIEW_REFRESH / max(cameras, 1))
+            )
+            for index, entity_id in enumerate(camera_entities(hass, entry))
+        ]
+        printer_id = sim.printer(cameras).id  # a printer without a camera
+        entity_id = printer_status_entity(hass, entry, printer_id)
+        waiter = StateWaiter(hass)
+        latencies: list[float] = []
+        try:
+            for _ in range(CAMERA_PUSH_SAMPLES):
+                await asyncio.sleep(CAMERA_PUSH_SPACING)
+                waiter.expect({entity_id: _toggle(sim, printer_id)})
+                started = time.perf_counter()
+                await sim.poll(printer_id)
+                await asyncio.wait_for(waiter.done.wait(), 5)
+                latencies.append(time.perf_counter() - started)
+        finally:
+            waiter.close()
+            for watcher in watchers:
+                watcher.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+        await _unload(hass, entry)
+
+    median, p95 = _quantiles(latencies)
+    record(f"push_median_s.cameras.{cameras}", median)
+    record(f"push_p95_s.cameras.{cameras}", p95)

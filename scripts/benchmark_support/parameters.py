@@ -18,3 +18,13 @@ OUTAGE = 60 * 60
 BASELINE_WARMUP = 45 * 60
 BASELINE_WINDOW = 20 * 60
 FRESHNESS_SAMPLES = 100
+# Cameras: a fleet of this many printers, some with a camera, each camera watched by
+# one view that asks for a new picture this often (a dashboard's camera card).
+CAMERA_FLEET = 50
+CAMERAS = (0, 10)
+CAMERA_VIEW_REFRESH = 10.0
+# Real time: pushes measured while the views watch, this far apart.
+CAMERA_PUSH_SAMPLES = 40
+CAMERA_PUSH_SPACING = 1.0
+# Real time: longest wait for the cameras' first statuses (read from spare tokens).
+CAMERA_DISCOVERY_TIMEOUT = 240.0

@@ -14,6 +14,11 @@ from .parameters import (
     BASELINE_FLEETS as COMPARED_FLEETS,
     BASELINE_WARMUP,
     BASELINE_WINDOW,
+    CAMERA_FLEET,
+    CAMERA_PUSH_SAMPLES,
+    CAMERA_PUSH_SPACING,
+    CAMERA_VIEW_REFRESH,
+    CAMERAS,
     DOWN_WINDOW,
     FLEETS,
     FRESHNESS_SAMPLES,
@@ -214,6 +219,7 @@ def _integration(report: Report) -> list[str]:
         row("Unload, every route hung (bound 20 s)", "unload_hung_s", _ms),
         row("Requests/min, stream up (all)¹", "rpm_up", _rate),
         row("Requests/min, stream up (rate-limited routes)¹", "rpm_up_counted", _rate),
+        row("Requests/min, stream up (camera statuses)¹", "rpm_up_camera", _rate),
         row("Requests/min, stream down (all)¹", "rpm_down", _rate),
         row(
             "Requests/min, stream down (rate-limited routes)¹",
@@ -245,6 +251,7 @@ def _takeaway(report: Report) -> str:
         "rpm_up",
         "poll_period_up_s",
         "rpm_up_counted",
+        "rpm_up_camera",
         "rpm_down",
         "poll_period_down_s",
         "fresh_down_median_s",
@@ -261,8 +268,11 @@ def _takeaway(report: Report) -> str:
         f"**{fleet} printers.** With the event stream up the integration makes "
         f"{integration('rpm_up'):.0f} requests a minute for a fleet of {fleet} printers "
         f"({integration('rpm_up_counted'):.0f} of them on routes the server's limit of "
-        f"{SERVER_LIMIT} a minute counts, nearly all a safety refresh of each printer "
-        f"every {integration('poll_period_up_s'):.0f} s; the rest are health checks), "
+        f"{SERVER_LIMIT} a minute counts: a safety refresh of each printer every "
+        f"{integration('poll_period_up_s'):.0f} s, and "
+        f"{integration('rpm_up_camera'):.0f} camera status reads, each printer with a "
+        "camera every 5 minutes but never more than 12 a minute; the rest are health "
+        "checks), "
         "and a status change reaches Home Assistant by push within "
         f"{_ms(integration('push_p95_s'))} (95th percentile). With the stream down "
         f"it makes {integration('rpm_down'):.0f} requests a minute and polls each "
@@ -292,6 +302,100 @@ def _takeaway(report: Report) -> str:
         else:
             text += "."
     return text
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f} %"
+
+
+def _cameras(report: Report) -> list[str]:
+    """Return the cameras table: one fleet without, and with cameras watched."""
+    with_cameras = CAMERAS[-1]
+
+    def row(label: str, metric: str, fmt: Format, missing: str = "n/a") -> str:
+        cells = [
+            _cell(report.get(metric, "cameras", count), fmt, missing)
+            for count in CAMERAS
+        ]
+        return _row(label, cells)
+
+    return [
+        f"| Measurement | Without cameras | {with_cameras} cameras, each watched |",
+        "| --- | ---: | ---: |",
+        row("Requests/min, stream up (all)¹", "rpm_up", _rate),
+        row("Requests/min, stream up (camera routes)¹", "rpm_up_camera", _rate),
+        row("Requests/min, stream down (all)¹", "rpm_down", _rate),
+        row(
+            "Requests/min, stream down (rate-limited routes)¹",
+            "rpm_down_counted",
+            _rate,
+        ),
+        row("Requests/min, stream down (camera routes)¹", "rpm_down_camera", _rate),
+        row("429 responses an hour, stream up¹", "refused_per_hour_up", _count),
+        row("429 responses an hour, stream down¹", "refused_per_hour_down", _count),
+        row("Each printer polled every, stream up¹", "poll_period_up_s", _s),
+        row("Each printer polled every, stream down¹", "poll_period_down_s", _s),
+        row("Freshness, stream down, median¹ ²", "fresh_down_median_s", _s, "never"),
+        row("Freshness, stream down, p95¹ ²", "fresh_down_p95_s", _s, "never"),
+        row("Push latency, median", "push_median_s", _ms),
+        row("Push latency, p95", "push_p95_s", _ms),
+        row(
+            "Camera refreshes that showed a picture¹",
+            "views_with_picture_pct",
+            _percent,
+            NOTHING,
+        ),
+    ]
+
+
+def _cameras_text(report: Report) -> str:
+    """Return what the cameras cost and whether status stayed as fresh."""
+    without, with_cameras = CAMERAS
+
+    def value(metric: str, count: int) -> Any:
+        return report.get(metric, "cameras", count)
+
+    needed = (
+        "rpm_up_camera",
+        "fresh_down_median_s",
+        "fresh_down_p95_s",
+        "push_median_s",
+    )
+    if any(value(metric, count) is None for metric in needed for count in CAMERAS):
+        return "Not every camera measurement is available."
+    refused = sum(
+        value(metric, count) or 0
+        for metric in ("refused_per_hour_up", "refused_per_hour_down")
+        for count in CAMERAS
+    )
+    same = all(
+        value(metric, with_cameras) <= value(metric, without) + 0.5
+        for metric in ("fresh_down_median_s", "fresh_down_p95_s")
+    )
+    return (
+        f"{CAMERA_FLEET} printers, {with_cameras} of them with a camera, each camera "
+        f"watched by a view that asks for a new picture every "
+        f"{CAMERA_VIEW_REFRESH:.0f} s (a camera card on an open dashboard). The "
+        f"cameras add {value('rpm_up_camera', with_cameras):.1f} requests a minute "
+        "with the stream up (frames, within the client's 20 a minute, and a camera "
+        "status per camera every 5 minutes) and "
+        f"{value('rpm_down_camera', with_cameras):.1f} with it down, when status "
+        "polls take most of the budget and frames only get what it can spare. "
+        + (
+            "The server refused none of the requests. "
+            if refused == 0
+            else f"The server answered {refused:.0f} requests an hour with 429. "
+        )
+        + (
+            "Status changes reach Home Assistant as fast as without cameras."
+            if same
+            else "Status changes reach Home Assistant later than without cameras."
+        )
+        + " A push reaches Home Assistant in "
+        f"{_ms(value('push_median_s', with_cameras))} in the median while the views "
+        f"watch ({_ms(value('push_median_s', without))} without), measured in real "
+        f"time with a push every {CAMERA_PUSH_SPACING:.0f} s."
+    )
 
 
 def _minutes(seconds: float) -> str:
@@ -375,6 +479,18 @@ def _method() -> list[str]:
         ),
         "",
         (
+            f"**Cameras.** {CAMERA_FLEET} printers on simulated time as above, once "
+            f"without cameras and once with {CAMERAS[-1]} of them (Bambu Lab, no live "
+            "stream) having one; from the end of the warm-up each camera is watched "
+            "by one view that asks Home Assistant for its picture (the camera "
+            f"proxy's `async_get_image`) every {CAMERA_VIEW_REFRESH:.0f} s, the views "
+            "spread across that interval. Camera routes are the camera status, "
+            "preview, stream, snapshot and snapshot list. Push latency: "
+            f"{CAMERA_PUSH_SAMPLES} pushes in real time, one every "
+            f"{CAMERA_PUSH_SPACING:.0f} s, while the views watch in real time."
+        ),
+        "",
+        (
             "The integration is reached only through Home Assistant: config entries "
             "without a unique id, the state machine and the entity registry (a "
             "status sensor's unique id ends in `<printer id>_status` and its state is "
@@ -424,6 +540,12 @@ def render(results: Results, seconds: float | None) -> str:
             f"server {SERVER_LIMIT}/min per address; the health check is exempt "
             "from both."
         ),
+        "",
+        "## Cameras",
+        "",
+        _cameras_text(report),
+        "",
+        *_cameras(report),
         "",
         *_method(),
     ]

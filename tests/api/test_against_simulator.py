@@ -13,9 +13,11 @@ import aiohttp
 import pytest
 
 from custom_components.printernizer.api import (
+    Filament,
     HealthStatus,
     PrinternizerClient,
     PrinternizerConnectionError,
+    PrinternizerNoFrameError,
     PrinternizerNotFoundError,
     PrinternizerRateLimitError,
     PrinternizerRequestError,
@@ -25,8 +27,10 @@ from custom_components.printernizer.api import (
     PrinterState,
     PrinterStatusEvent,
     PrinterType,
+    RequestBudget,
     RetryPolicy,
     ServiceStatus,
+    SnapshotTrigger,
 )
 from tests.simulator import Simulator
 from tests.simulator.testing import running_simulator
@@ -355,3 +359,151 @@ async def test_printing_a_library_file(
     assert busy.value.message == "Uploaded but failed to start print"
     # Every refusal was sent once: writes are never repeated.
     assert sim.request_count("/api/v1/library/files/*/print", "POST") == 6
+
+
+async def test_filament_slots_that_do_not_parse_are_left_out(
+    sim: Simulator, client: PrinternizerClient
+) -> None:
+    """Odd slots cost neither the printer nor the list; null means no slots."""
+    bambu = next(p for p in sim.printers.values() if p.printer_type == "bambu_lab")
+    bambu.set_filaments(
+        [
+            {"slot": 0, "color": "#FF0000", "type": "PLA", "is_active": True},
+            {"slot": "A", "colour": "#00FF00"},
+            {"color": None, "type": "ABS", "is_active": False, "nozzle": 2},
+            "PLA",
+            None,
+            {"slot": 2, "color": "#0000FF", "type": 7, "is_active": False},
+        ]
+    )
+    printers = {printer.id: printer for printer in await client.printers()}
+    assert set(printers) == set(sim.printers)
+    assert printers[bambu.id].filaments == (
+        Filament(slot=0, color="#FF0000", material="PLA", is_active=True),
+        Filament(slot=None, color=None, material="ABS", is_active=False),
+    )
+    bambu.set_filaments(None)
+    assert (await client.printer(bambu.id)).filaments == ()
+
+
+async def test_spare_camera_reads_only_use_a_full_budget(sim: Simulator) -> None:
+    """A spare read takes no token another call could use, and waits for none."""
+    now = 0.0
+    bambu = next(p for p in sim.printers.values() if p.printer_type == "bambu_lab")
+    async with aiohttp.ClientSession() as session:
+        client = PrinternizerClient(session, sim.url, retry=NO_WAIT, clock=lambda: now)
+        assert (await client.camera_status(bambu.id, spare=True)).has_camera
+        # One token short of full: both spare reads are refused, nothing is sent.
+        with pytest.raises(PrinternizerRateLimitError) as refused:
+            await client.camera_status(bambu.id, spare=True)
+        assert refused.value.retry_after == pytest.approx(1.0)
+        with pytest.raises(PrinternizerRateLimitError):
+            await client.snapshots(bambu.id, spare=True)
+        assert sim.request_count("/api/v1/printers/*/camera/status") == 1
+        assert sim.request_count("/api/v1/printers/*/snapshots") == 0
+        # An ordinary read still gets its token at once.
+        await client.printer_status(bambu.id)
+        assert client.metrics.last_error is None
+        now = 2.0  # the budget is full again
+        assert await client.snapshots(bambu.id, spare=True) == []
+        assert sim.request_count("/api/v1/printers/*/snapshots") == 1
+        # One attempt only: a spare read is never retried.
+        now = 10.0
+        sim.fault("status", path="/api/v1/printers/*/camera/status", status=503)
+        with pytest.raises(PrinternizerServerError):
+            await client.camera_status(bambu.id, spare=True)
+        assert sim.request_count("/api/v1/printers/*/camera/status") == 2
+
+
+async def test_camera_reads_that_must_not_wait_take_only_a_token_there_now(
+    sim: Simulator,
+) -> None:
+    """Without ``wait`` a read takes any token the budget holds, or none at all."""
+    now = 0.0
+    bambu = next(p for p in sim.printers.values() if p.printer_type == "bambu_lab")
+    async with aiohttp.ClientSession() as session:
+        client = PrinternizerClient(
+            session,
+            sim.url,
+            retry=NO_WAIT,
+            clock=lambda: now,
+            budget=RequestBudget(60, burst=2),
+        )
+        # The last token of the budget, which a spare read does not take.
+        await client.printer_status(bambu.id)
+        with pytest.raises(PrinternizerRateLimitError):
+            await client.camera_status(bambu.id, spare=True)
+        assert (await client.camera_status(bambu.id, wait=False)).has_camera
+        with pytest.raises(PrinternizerRateLimitError) as refused:
+            await client.snapshots(bambu.id, limit=1, wait=False)
+        assert refused.value.retry_after == pytest.approx(1.0)
+        assert refused.value.status is None  # refused here, never sent
+        assert sim.request_count("/api/v1/printers/*/snapshots") == 0
+        assert client.metrics.last_error is None
+        now = 1.0
+        assert await client.snapshots(bambu.id, limit=1, wait=False) == []
+        # One attempt only, like a spare read.
+        now = 10.0
+        sim.fault("status", path="/api/v1/printers/*/camera/status", status=503)
+        with pytest.raises(PrinternizerServerError):
+            await client.camera_status(bambu.id, wait=False)
+        assert sim.request_count("/api/v1/printers/*/camera/status") == 2
+
+
+async def test_camera_routes(sim: Simulator) -> None:
+    """Pictures, the stream redirect, snapshots, and what a camera without one says."""
+    async with aiohttp.ClientSession() as session:
+        # Room for a test's worth of frames at once.
+        client = PrinternizerClient(
+            session, sim.url, retry=NO_WAIT, budget=RequestBudget(600, burst=100)
+        )
+        await _camera_routes(sim, client)
+
+
+async def _camera_routes(sim: Simulator, client: PrinternizerClient) -> None:
+    bambu = next(p for p in sim.printers.values() if p.printer_type == "bambu_lab")
+    prusa = next(p for p in sim.printers.values() if p.printer_type == "prusa_core")
+    frame = await client.camera_frame(bambu.id)
+    assert frame.content_type == "image/jpeg"
+    assert frame.content.startswith(b"\xff\xd8")
+    # The default Bambu printer is an X1C: its stream is the printer's own.
+    assert bambu.live_stream
+    url = await client.camera_stream_url(bambu.id)
+    assert url == (
+        f"rtsps://bblp:{bambu.access_code}@{bambu.ip_address}:322/streaming/live/1"
+    )
+    with pytest.raises(PrinternizerRequestError) as no_camera:
+        await client.camera_frame(prusa.id)
+    assert no_camera.value.error_code == "VALIDATION"
+
+    # A Prusa with a camera gives PNG; a webcam gives JPEG.
+    prusa.camera = True
+    assert (await client.camera_frame(prusa.id)).content_type == "image/png"
+    assert await client.camera_stream_url(prusa.id) is None
+    prusa.webcam_url = "http://192.168.1.40/snapshot.jpg"
+    webcam = await client.camera_frame(prusa.id, external=True)
+    assert webcam.content_type == "image/jpeg"
+
+    snapshot = await client.take_snapshot(bambu.id)
+    assert snapshot.printer_id == bambu.id
+    assert snapshot.capture_trigger is SnapshotTrigger.MANUAL
+    [listed] = await client.snapshots(bambu.id, limit=1)
+    assert listed.id == snapshot.id
+    image = await client.snapshot_image(snapshot.id)
+    assert image.content == sim.snapshots[-1].data
+    assert image.content_type == "image/jpeg"
+
+    # A camera without pictures: 503 for frames and snapshots, nothing retried.
+    bambu.fail_camera()
+    sim.clear_requests()
+    with pytest.raises(PrinternizerNoFrameError):
+        await client.camera_frame(bambu.id)
+    with pytest.raises(PrinternizerServerError) as no_picture:
+        await client.take_snapshot(bambu.id)
+    assert no_picture.value.status == 503
+    assert await client.camera_stream_url(bambu.id) is None
+    assert sim.request_count("/api/v1/printers/*/camera/preview") == 1
+    assert sim.request_count("/api/v1/printers/*/camera/snapshot", "POST") == 1
+    status = await client.camera_status(bambu.id)
+    assert status.error_message is not None
+    assert status.is_available

@@ -87,10 +87,12 @@ def test_devices_and_entities_show_the_simulator(
     # A printer's first push can still be on its way: give its values a moment to
     # arrive (bounded; what stays unknown is shown as such and still checked). Buttons
     # and events are unknown until pressed or fired, so they are not waited for.
+    # (Filament slots come with the printer list: there at once, an empty one unknown.)
     measured = [
         e["entity_id"]
         for e in own
         if e["entity_id"].split(".")[0] in {"sensor", "binary_sensor"}
+        and "_filament_slot_" not in e["entity_id"]
     ]
     states = api(dev_setup, lambda ha: ha.states())
     for _ in range(20):
@@ -117,7 +119,33 @@ def test_devices_and_entities_show_the_simulator(
     for entity_id in shown:
         text = displayed_state(page, entity_id)
         see(page, text)
+    # Take a snapshot on the device page: the Last snapshot image shows it.
+    last_snapshot = next(
+        e["entity_id"] for e in own if e["entity_id"].endswith("_last_snapshot")
+    )
+    assert states[last_snapshot]["state"] == "unknown"
+    page.locator("hui-button-entity-row").filter(has_text="Take snapshot").get_by_role(
+        "button", name="Press"
+    ).click()
+    for _ in range(40):
+        states = api(dev_setup, lambda ha: ha.states())
+        if states[last_snapshot]["state"] != "unknown":
+            break
+        page.wait_for_timeout(250)
+    assert states[last_snapshot]["state"] != "unknown", "no snapshot shown"
+    assert simulator_state(dev_setup["simulator_url"])["snapshots"] == 1
+
     page.set_viewport_size({"width": 1200, "height": 1180})  # the whole device page
+    # The camera: its dialog shows the printer's picture over the device page.
+    page.get_by_text("Camera", exact=True).filter(visible=True).first.click()
+    picture = page.locator('ha-more-info-dialog img[src*="/api/camera_proxy"]').first
+    picture.wait_for()
+    for _ in range(40):
+        if picture.evaluate("(img) => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(250)
+    else:
+        pytest.fail("the camera dialog shows no picture")
     page.wait_for_timeout(1000)  # let the cards settle before the picture
     save_screenshot(page.screenshot(), "device-page.png")
 

@@ -20,7 +20,8 @@ burst 10; health is exempt), per-attempt timeouts (connect 10 s, read 20 s,
 total 30 s), a cap on response sizes, retries with full-jitter backoff
 inside a 60 s deadline, and request metrics. Writes (POST) are sent at most
 once: only a failure to connect is retried, within 15 s. Camera frames are
-never retried and have a budget of their own. Every error is a
+never retried and have a budget of their own; camera status and snapshot reads
+can take only what the shared budget has to spare. Every error is a
 :class:`PrinternizerError`.
 """
 

@@ -123,6 +123,10 @@ class _Budget(Enum):
     EXEMPT = auto()
     #: The camera budget and, leaving a reserve, the shared one; never waits.
     FRAMES = auto()
+    #: Only a token the full shared budget would otherwise not hold; never waits.
+    SPARE = auto()
+    #: A token of the shared budget if it has one now; never waits.
+    AVAILABLE = auto()
 
 
 @dataclass(slots=True)
@@ -183,6 +187,8 @@ class PrinternizerClient:
     it may have reached the server. ``budget`` is shared by every call
     except health checks; print commands are held to the server's 10 a
     minute and camera frames to ``camera_budget`` (see :meth:`camera_frame`).
+    Camera status and snapshot reads can ask for spare tokens only, which
+    never delays another call (see :meth:`camera_status`).
 
     ``sleep``, ``clock`` (monotonic seconds), ``wall_clock`` (aware UTC
     datetime) and ``random`` (uniform in [0, 1)) are injectable for tests.
@@ -416,12 +422,25 @@ class PrinternizerClient:
     # ------------------------------------------------------------------
     # Cameras
 
-    async def camera_status(self, printer_id: str) -> CameraStatus:
-        """Return what the server knows of the printer's cameras."""
-        return await self._read(
-            "/api/v1/printers/{id}/camera/status",
-            lambda body: CameraStatus.from_dict(body, tz=self._tz),
-            printer_id,
+    async def camera_status(
+        self, printer_id: str, *, spare: bool = False, wait: bool = True
+    ) -> CameraStatus:
+        """Return what the server knows of the printer's cameras.
+
+        With ``spare`` the call only uses the shared budget while it is full,
+        so it never delays another call; otherwise it raises
+        :class:`PrinternizerRateLimitError` (with ``retry_after``) unsent.
+        Without ``wait`` it takes any token the budget holds now, and is
+        refused the same way when there is none. Either makes one attempt:
+        it is never retried.
+        """
+        request = self._request(
+            "GET", "/api/v1/printers/{id}/camera/status", printer_id
+        )
+        self._without_waiting(request, spare=spare, wait=wait)
+        return await self._call(
+            request,
+            lambda r: CameraStatus.from_dict(self._json(request, r), tz=self._tz),
         )
 
     async def camera_frame(self, printer_id: str, *, external: bool = False) -> Image:
@@ -480,8 +499,18 @@ class PrinternizerClient:
             lambda r: Snapshot.from_dict(self._json(request, r), tz=self._tz),
         )
 
-    async def snapshots(self, printer_id: str, *, limit: int = 10) -> list[Snapshot]:
-        """Return the printer's stored snapshots, newest first (at most ``limit``)."""
+    async def snapshots(
+        self,
+        printer_id: str,
+        *,
+        limit: int = 10,
+        spare: bool = False,
+        wait: bool = True,
+    ) -> list[Snapshot]:
+        """Return the printer's stored snapshots, newest first (at most ``limit``).
+
+        ``spare`` and ``wait`` as for :meth:`camera_status`.
+        """
         if limit < 1:
             raise ValueError("limit must be at least 1")
         request = self._request(
@@ -490,6 +519,7 @@ class PrinternizerClient:
             printer_id,
             query={"limit": str(limit)},
         )
+        self._without_waiting(request, spare=spare, wait=wait)
         return await self._call(
             request,
             lambda r: Snapshot.list_from(self._json(request, r), tz=self._tz)[:limit],
@@ -627,6 +657,16 @@ class PrinternizerClient:
         return await self._call(
             request, lambda reply: parse(self._json(request, reply))
         )
+
+    def _without_waiting(self, request: _Request, *, spare: bool, wait: bool) -> None:
+        """Send `request` in one attempt, with a spare or an available token."""
+        if spare:
+            request.budget = _Budget.SPARE
+        elif not wait:
+            request.budget = _Budget.AVAILABLE
+        else:
+            return
+        request.policy = replace(request.policy, max_attempts=1)
 
     async def _control(self, printer_id: str, action: str) -> None:
         request = self._request("POST", f"/api/v1/printers/{{id}}/{action}", printer_id)
@@ -925,8 +965,9 @@ class PrinternizerClient:
     async def _take_budget(self, request: _Request, latest: float) -> None:
         """Take what one attempt needs from the budgets, or raise unsent.
 
-        A refused camera frame is routine (the caller shows its last frame),
-        so it is not remembered as the last error.
+        A refused camera frame or spare request is routine (the caller shows
+        its last frame, or asks again later), so it is not remembered as the
+        last error.
         """
         if request.budget is _Budget.EXEMPT:
             return
@@ -938,6 +979,20 @@ class PrinternizerClient:
                 raise
             return
         now = self._clock()
+        if request.budget is _Budget.SPARE:
+            wait = self._budget.try_take(now, reserve=self._budget.burst - 1)
+            if wait:
+                raise PrinternizerRateLimitError(
+                    "request budget has nothing to spare", retry_after=wait
+                )
+            return
+        if request.budget is _Budget.AVAILABLE:
+            wait = self._budget.try_take(now)
+            if wait:
+                raise PrinternizerRateLimitError(
+                    "request budget exhausted for now", retry_after=wait
+                )
+            return
         wait = self._camera_budget.try_take(now)
         if wait:
             raise PrinternizerRateLimitError(

@@ -19,6 +19,7 @@ from .base import (
     signal_refresh_finished,
     update_failed_from,
 )
+from .camera import CameraInfo, PrinterCamera, PrinterCameras
 from .health import ServerHealthCoordinator
 from .printers import (
     PrinterCoordinator,
@@ -45,11 +46,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STATISTICS_SETUP_TIMEOUT",
+    "CameraInfo",
     "FleetStatistics",
     "FleetStatisticsCoordinator",
     "MaterialInventory",
     "MaterialsCoordinator",
     "OptionalFeatureCoordinator",
+    "PrinterCamera",
+    "PrinterCameras",
     "PrinterCoordinator",
     "PrinterFleet",
     "PrinterListCoordinator",
@@ -79,6 +83,7 @@ class PrinternizerRuntimeData:
     health: ServerHealthCoordinator
     server_info: ServerInfoCoordinator
     printers: PrinterFleet
+    cameras: PrinterCameras
     trending: TrendingCoordinator
     update: ServerUpdateCoordinator
     statistics: FleetStatisticsCoordinator
@@ -105,6 +110,7 @@ class PrinternizerRuntimeData:
         """Read what the entry holds of the server's naive times in `zone`."""
         self.health.async_rezone(zone)
         self.printers.async_rezone(zone)
+        self.cameras.async_rezone(zone)
         self.trending.async_rezone(zone)
         for counters in self.counters.values():
             counters.async_rezone(zone)

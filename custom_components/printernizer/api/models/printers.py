@@ -93,6 +93,36 @@ class Filament:
     material: str | None
     is_active: bool
 
+    @classmethod
+    def from_dict(cls, data: object, *, path: str = "filament") -> Self:
+        """Parse one slot (``type`` is its material)."""
+        obj = as_object(data, path)
+        return cls(
+            slot=opt_int(obj, "slot", path),
+            color=opt_str(obj, "color", path),
+            material=opt_str(obj, "type", path),
+            is_active=bool(opt_bool(obj, "is_active", path)),
+        )
+
+    @classmethod
+    def tuple_from(cls, data: object, *, path: str = "filaments") -> tuple[Self, ...]:
+        """Parse a printer's slots; a slot that does not parse is left out.
+
+        One odd slot must not cost the whole printer list. A value that is not
+        an array at all still raises.
+        """
+        if data is None:
+            return ()
+        if not isinstance(data, list):
+            raise wrong(path, "array", data)
+        slots: list[Self] = []
+        for index, item in enumerate(data):
+            try:
+                slots.append(cls.from_dict(item, path=f"{path}[{index}]"))
+            except PrinternizerResponseError:
+                continue
+        return tuple(slots)
+
 
 @dataclass(frozen=True, slots=True)
 class Printer:
@@ -140,22 +170,6 @@ class Printer:
                     temp_obj.get("nozzle"), path=f"{temp_path}.nozzle"
                 ).current,
             )
-        filaments: list[Filament] = []
-        raw_filaments = obj.get("filaments")
-        if raw_filaments is not None:
-            if not isinstance(raw_filaments, list):
-                raise wrong(f"{path}.filaments", "array", raw_filaments)
-            for index, raw in enumerate(raw_filaments):
-                slot_path = f"{path}.filaments[{index}]"
-                slot = as_object(raw, slot_path)
-                filaments.append(
-                    Filament(
-                        slot=opt_int(slot, "slot", slot_path),
-                        color=opt_str(slot, "color", slot_path),
-                        material=opt_str(slot, "type", slot_path),
-                        is_active=bool(opt_bool(slot, "is_active", slot_path)),
-                    )
-                )
         return cls(
             id=printer_id,
             name=opt_str(obj, "name", path) or printer_id,
@@ -164,7 +178,9 @@ class Printer:
             last_seen=opt_timestamp(obj, "last_seen", path, tz),
             current_job=job,
             temperatures=temperatures,
-            filaments=tuple(filaments),
+            filaments=Filament.tuple_from(
+                obj.get("filaments"), path=f"{path}.filaments"
+            ),
             total_jobs=opt_int(obj, "total_jobs", path),
         )
 

@@ -16,7 +16,6 @@ MIN_SERVER_VERSION: Final = (2, 0, 0)
 # The health check that gates setup gives up after this long; Home Assistant retries.
 HEALTH_SETUP_TIMEOUT: Final = 15.0
 
-# Unload budget: platforms first, then every component in parallel with its own bound.
-PLATFORM_UNLOAD_TIMEOUT: Final = 5.0
+# Unload budget: after the platforms, every component stops in parallel with its own bound.
 SHUTDOWN_TIMEOUT_PRINTERS: Final = 15.0
 SHUTDOWN_TIMEOUT_DEFAULT: Final = 5.0

@@ -23,6 +23,7 @@ from .coordinator import (
     async_track_feature,
 )
 from .entity import (
+    OptionalFeatureEntity,
     PrinterEntity,
     PrinternizerHubEntity,
     PrinternizerServiceEntity,
@@ -207,24 +208,13 @@ MATERIAL_LOW_STOCK = BinarySensorEntityDescription(
 
 
 class MaterialLowStockSensor(
-    PrinternizerHubEntity[MaterialsCoordinator], BinarySensorEntity
+    OptionalFeatureEntity[MaterialsCoordinator], BinarySensorEntity
 ):
     """On while spools are low on stock.
 
     The server counts a spool below 20 % of its weight as low; the `spools`
     attribute names them by the server's spool id (the statistics carry no more).
     """
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Available while the statistics are current and the server answers."""
-        coordinator = self.coordinator
-        return (
-            super().available
-            and coordinator.data is not None
-            and coordinator.server_available
-        )
 
     @property
     @override

@@ -18,6 +18,7 @@ from yarl import URL
 from .api import Printer, PrinterStatus, PrinterType
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import (
+    OptionalFeatureCoordinator,
     PrinterCoordinator,
     PrinternizerConfigEntry,
     ServerHealthCoordinator,
@@ -87,6 +88,23 @@ class PrinternizerHubEntity[CoordinatorT: DataUpdateCoordinator[Any]](
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = hub_device_info(
             entry, entry.runtime_data.health.data.version
+        )
+
+
+class OptionalFeatureEntity[CoordinatorT: OptionalFeatureCoordinator[Any]](
+    PrinternizerHubEntity[CoordinatorT]
+):
+    """An entity of a feature the server may lack (statistics, materials)."""
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the feature's data is current and the server answers."""
+        coordinator = self.coordinator
+        return (
+            super().available
+            and coordinator.data is not None
+            and coordinator.server_available
         )
 
 

@@ -60,6 +60,7 @@ from .coordinator import (
 from .coordinator.printers import status_from_printer
 from .counters import PrinterActivity, PrinterCounters
 from .entity import (
+    OptionalFeatureEntity,
     PrinterEntity,
     PrinternizerHubEntity,
     PrinternizerServiceEntity,
@@ -913,22 +914,11 @@ def _async_setup_statistics(
 
 
 class FleetStatisticsSensor(
-    PrinternizerHubEntity[FleetStatisticsCoordinator], SensorEntity
+    OptionalFeatureEntity[FleetStatisticsCoordinator], SensorEntity
 ):
     """A total of the server's print jobs."""
 
     entity_description: FleetStatisticsSensorDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Available while the statistics are current and the server answers."""
-        coordinator = self.coordinator
-        return (
-            super().available
-            and coordinator.data is not None
-            and coordinator.server_available
-        )
 
     @property
     @override
@@ -994,21 +984,10 @@ class FleetCostSensor(FleetStatisticsSensor, RestoreSensor):
         return data.currency if data else None
 
 
-class MaterialSensor(PrinternizerHubEntity[MaterialsCoordinator], SensorEntity):
+class MaterialSensor(OptionalFeatureEntity[MaterialsCoordinator], SensorEntity):
     """A figure of the material inventory."""
 
     entity_description: MaterialSensorDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Available while the statistics are current and the server answers."""
-        coordinator = self.coordinator
-        return (
-            super().available
-            and coordinator.data is not None
-            and coordinator.server_available
-        )
 
     @property
     @override

@@ -29,20 +29,21 @@ import probatio
 from .api import (
     PRINT_FILE_DEADLINE,
     LibraryFile,
-    PrinternizerAuthenticationError,
     PrinternizerCancelledError,
-    PrinternizerConnectionError,
     PrinternizerError,
     PrinternizerNotFoundError,
     PrinternizerRateLimitError,
     PrinternizerRequestError,
-    PrinternizerResponseError,
     PrinternizerServerError,
     PrinternizerTimeoutError,
     PrinterState,
 )
 from .const import DOMAIN, LOGGER
-from .coordinator import PrinterCoordinator, PrinternizerConfigEntry
+from .coordinator import (
+    PrinterCoordinator,
+    PrinternizerConfigEntry,
+    error_translation_key,
+)
 from .helpers import printer_identifier
 
 SERVICE_PRINT_LIBRARY_FILE: Final = "print_library_file"
@@ -319,20 +320,13 @@ def _read_error(err: PrinternizerError) -> HomeAssistantError:
 
 def _client_error(err: PrinternizerError) -> HomeAssistantError:
     """Translate a client error the way the coordinators do."""
-    if isinstance(err, PrinternizerAuthenticationError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        )
-    if isinstance(err, PrinternizerResponseError):
-        key = "invalid_response"
-    elif isinstance(err, PrinternizerConnectionError):
-        key = "cannot_connect"
-    else:
-        key = "request_failed"
+    key = error_translation_key(err)
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders={"error": str(err)},
+        translation_placeholders=(
+            None if key == "authentication_failed" else {"error": str(err)}
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from ..shutdown import ShutdownStep
 from .base import (
     PrinternizerCoordinator,
     async_track_refreshes,
+    error_translation_key,
     signal_refresh_finished,
     update_failed_from,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "TrendingCoordinator",
     "async_track_feature",
     "async_track_refreshes",
+    "error_translation_key",
     "is_unreachable_bambu",
     "signal_refresh_finished",
     "signal_time_zone_changed",

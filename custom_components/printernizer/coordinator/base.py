@@ -64,17 +64,22 @@ def update_failed_from(err: PrinternizerError) -> BaseException:
         return ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_failed"
         )
-    if isinstance(err, PrinternizerResponseError):
-        key = "invalid_response"
-    elif isinstance(err, PrinternizerConnectionError):
-        key = "cannot_connect"
-    else:
-        key = "request_failed"
     return UpdateFailed(
         translation_domain=DOMAIN,
-        translation_key=key,
+        translation_key=error_translation_key(err),
         translation_placeholders={"error": str(err)},
     )
+
+
+def error_translation_key(err: PrinternizerError) -> str:
+    """Return the key of the translated message that tells what `err` was."""
+    if isinstance(err, PrinternizerAuthenticationError):
+        return "authentication_failed"
+    if isinstance(err, PrinternizerResponseError):
+        return "invalid_response"
+    if isinstance(err, PrinternizerConnectionError):
+        return "cannot_connect"
+    return "request_failed"
 
 
 class PrinternizerCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):

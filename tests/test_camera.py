@@ -96,7 +96,7 @@ def camera_entity(hass: HomeAssistant, entity_id: str) -> PrinterCameraEntity:
 
 
 async def camera_round(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let 5 minutes pass, then the seconds the round's reads need.
+    """Let a status interval pass, then the seconds the round's reads need.
 
     Camera statuses are read from spare tokens only: the polls due at the same
     moment go first, the reads a second or two later, one after the other.

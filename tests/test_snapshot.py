@@ -28,7 +28,10 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.printernizer.coordinator.camera import SNAPSHOT_INTERVAL
+from custom_components.printernizer.coordinator.camera import (
+    SNAPSHOT_INTERVAL,
+    STATUS_INTERVAL,
+)
 from tests.conftest import SetupIntegration
 from tests.helpers import block_till_done, state_of
 from tests.simulator import FaultKind, Simulator
@@ -223,7 +226,7 @@ async def test_snapshots_taken_elsewhere(
     await camera_round(hass, freezer)
     assert state_of(hass, X1C_IMAGE) == STATE_UNKNOWN
     assert simulator.request_count(f"/api/v1/printers/{X1C_ID}/snapshots") == lists
-    for _ in range(int(SNAPSHOT_INTERVAL / timedelta(minutes=5))):
+    for _ in range(int(SNAPSHOT_INTERVAL / STATUS_INTERVAL)):
         await camera_round(hass, freezer)
     assert state_of(hass, X1C_IMAGE) != STATE_UNKNOWN
     latest = camera_of(init_integration, X1C_ID).latest_snapshot
@@ -296,7 +299,7 @@ async def test_a_known_snapshot_changes_nothing(
     """The hourly read finds the snapshot the button took; an outage keeps it too."""
     await _press(hass, P1S_BUTTON)
     shown = state_of(hass, P1S_IMAGE)
-    for _ in range(int(SNAPSHOT_INTERVAL / timedelta(minutes=5))):
+    for _ in range(int(SNAPSHOT_INTERVAL / STATUS_INTERVAL)):
         await camera_round(hass, freezer)
     assert simulator.request_count(f"/api/v1/printers/{P1S_ID}/snapshots") >= 2
     assert state_of(hass, P1S_IMAGE) == shown

@@ -14,6 +14,10 @@ from custom_components.printernizer.const import (
     SHUTDOWN_TIMEOUT_DEFAULT,
     SHUTDOWN_TIMEOUT_PRINTERS,
 )
+from custom_components.printernizer.coordinator.camera import (
+    CHECKS_PER_MINUTE,
+    STATUS_INTERVAL as CAMERA_STATUS_INTERVAL,
+)
 
 from .parameters import (
     BASELINE_FLEETS as COMPARED_FLEETS,
@@ -38,6 +42,7 @@ from .parameters import (
 )
 
 CLIENT_BUDGET = 60
+CAMERA_STATUS_MINUTES = CAMERA_STATUS_INTERVAL.total_seconds() / 60
 # The parts of an unload stop in parallel, each within its own bound.
 UNLOAD_BOUND = max(SHUTDOWN_TIMEOUT_DEFAULT, SHUTDOWN_TIMEOUT_PRINTERS)
 SERVER_LIMIT = 100
@@ -282,7 +287,8 @@ def _takeaway(report: Report) -> str:
         f"{SERVER_LIMIT} a minute counts: a safety refresh of each printer every "
         f"{integration('poll_period_up_s'):.0f} s, and "
         f"{integration('rpm_up_camera'):.0f} camera status reads, each printer with a "
-        "camera every 5 minutes but never more than 12 a minute; the rest are health "
+        f"camera every {CAMERA_STATUS_MINUTES:g} minutes but never more than "
+        f"{CHECKS_PER_MINUTE} a minute; the rest are health "
         "checks), "
         "and a status change reaches Home Assistant by push within "
         f"{_ms(integration('push_p95_s'))} (95th percentile). With the stream down "
@@ -389,7 +395,7 @@ def _cameras_text(report: Report) -> str:
         f"{CAMERA_VIEW_REFRESH:.0f} s (a camera card on an open dashboard). The "
         f"cameras add {value('rpm_up_camera', with_cameras):.1f} requests a minute "
         "with the stream up (frames, within the client's 20 a minute, and a camera "
-        "status per camera every 5 minutes) and "
+        f"status per camera every {CAMERA_STATUS_MINUTES:g} minutes) and "
         f"{value('rpm_down_camera', with_cameras):.1f} with it down, when status "
         "polls take most of the budget and frames only get what it can spare. "
         + (

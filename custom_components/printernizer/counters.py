@@ -98,7 +98,7 @@ class PrinterCounters:
         self.hass = hass
         self.coordinator = coordinator
         self.activity = PrinterActivity()
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._counter_listeners: list[CALLBACK_TYPE] = []
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -109,8 +109,8 @@ class PrinterCounters:
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` whenever a counter changed; return the removal."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        self._counter_listeners.append(listener)
+        return lambda: self._counter_listeners.remove(listener)
 
     @callback
     def async_rezone(self, zone: tzinfo) -> None:
@@ -125,7 +125,7 @@ class PrinterCounters:
             self.activity.interrupt()
             return
         if self.activity.observe(coordinator.status, self.hass.loop.time()):
-            for listener in list(self._listeners):
+            for listener in list(self._counter_listeners):
                 listener()
 
 

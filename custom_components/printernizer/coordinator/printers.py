@@ -258,7 +258,7 @@ class PrinterFleet:
             on_connect=self._on_connect,
             on_disconnect=self._on_disconnect,
         )
-        self._listeners: list[PrinterListener] = []
+        self._printer_listeners: list[PrinterListener] = []
         self._connects = 0
         self._pushing = False
         self._server_available = True
@@ -340,8 +340,8 @@ class PrinterFleet:
         """Call `listener` with every printer now and with printers as they appear."""
         if self.printers:
             listener(list(self.printers.values()))
-        self._listeners.append(listener)
-        self.entry.async_on_unload(lambda: self._listeners.remove(listener))
+        self._printer_listeners.append(listener)
+        self.entry.async_on_unload(lambda: self._printer_listeners.remove(listener))
 
     @callback
     def async_request_list_refresh(self) -> None:
@@ -513,7 +513,7 @@ class PrinterFleet:
             return
         self.stream.set_printers(self.printers)
         self._poll_within(self._tick_period())
-        for listener in list(self._listeners):
+        for listener in list(self._printer_listeners):
             listener(created)
 
     @callback

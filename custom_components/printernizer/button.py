@@ -88,7 +88,6 @@ async def async_setup_entry(
     )
     # Only a built-in camera takes snapshots the server stores.
     entry.runtime_data.cameras.async_add_tracker(
-        "button",
         lambda camera: camera.has_camera,
         TakeSnapshotButton,
         async_add_entities,

@@ -32,7 +32,6 @@ async def async_setup_entry(
 ) -> None:
     """Set up a camera for every printer whose camera status reports one."""
     entry.runtime_data.cameras.async_add_tracker(
-        "camera",
         lambda camera: camera.has_any,
         PrinterCameraEntity,
         async_add_entities,

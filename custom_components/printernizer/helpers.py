@@ -13,8 +13,10 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.entity import Entity
 from yarl import URL
 
 from .api import PrinternizerClient, RetryPolicy
@@ -63,6 +65,18 @@ def hub_identifier(entry: PrinternizerConfigEntry) -> str:
 def printer_identifier(entry: PrinternizerConfigEntry, printer_id: str) -> str:
     """Return the device identifier of a printer."""
     return f"{entry.entry_id}_{printer_id}"
+
+
+@callback
+def async_remove_entity(hass: HomeAssistant, entity: Entity) -> None:
+    """Remove an entity the server no longer backs, from the entity registry too.
+
+    Removing its registry entry removes it from Home Assistant; one not added yet
+    has nothing to remove.
+    """
+    registry = er.async_get(hass)
+    if entity.entity_id and registry.async_get(entity.entity_id):
+        registry.async_remove(entity.entity_id)
 
 
 def rezone(timestamp: datetime | None, zone: tzinfo) -> datetime | None:

@@ -34,7 +34,6 @@ async def async_setup_entry(
         async_add_entities,
     )
     entry.runtime_data.cameras.async_add_tracker(
-        "image",
         lambda camera: camera.has_camera,
         lambda camera: LastSnapshotImage(hass, camera),
         async_add_entities,

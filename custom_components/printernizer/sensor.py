@@ -45,7 +45,6 @@ from .api import (
     ServiceStatus,
     TrendingPerformance,
 )
-from .const import DOMAIN
 from .coordinator import (
     FleetStatisticsCoordinator,
     MaterialsCoordinator,
@@ -71,7 +70,7 @@ from .entity import (
     printer_device_info,
     service_translation_key,
 )
-from .helpers import printer_identifier
+from .helpers import async_remove_entity, printer_identifier
 
 # Entities only read what the coordinators and the client already hold.
 PARALLEL_UPDATES = 0
@@ -1147,15 +1146,6 @@ def async_track_filaments(
     active: ActiveFilamentSensor | None = None
     slots: dict[int, FilamentSlotSensor] = {}
 
-    def _remove(entity: Entity) -> None:
-        registry = er.async_get(hass)
-        if entity.unique_id is not None and (
-            entity_id := registry.async_get_entity_id(
-                "sensor", DOMAIN, entity.unique_id
-            )
-        ):
-            registry.async_remove(entity_id)
-
     @callback
     def _sync() -> list[Entity]:
         nonlocal active
@@ -1167,10 +1157,10 @@ def async_track_filaments(
             active = ActiveFilamentSensor(coordinator, ACTIVE_FILAMENT)
             new.append(active)
         elif not found and active is not None:
-            _remove(active)
+            async_remove_entity(hass, active)
             active = None
         for slot in [slot for slot in slots if slot not in found]:
-            _remove(slots.pop(slot))
+            async_remove_entity(hass, slots.pop(slot))
         enabled = len(found) <= SLOTS_ENABLED_MAX
         for slot in found:
             if slot not in slots:

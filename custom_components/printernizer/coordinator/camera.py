@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any, Self, override
 from uuid import UUID
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
@@ -63,7 +62,7 @@ from ..api import (
     Snapshot,
 )
 from ..const import DOMAIN, LOGGER
-from ..helpers import rezone
+from ..helpers import async_remove_entity, rezone
 from .base import (
     PrinternizerCoordinator,
     signal_refresh_finished,
@@ -534,7 +533,6 @@ class Read(StrEnum):
 class _Tracker:
     """Entities of one kind, one per printer whose camera wants one."""
 
-    domain: str
     wanted: Callable[[PrinterCamera], bool]
     create: Callable[[PrinterCamera], Entity]
     add: Callable[[Iterable[Entity]], None]
@@ -599,7 +597,6 @@ class PrinterCameras:
     @callback
     def async_add_tracker(
         self,
-        domain: str,
         wanted: Callable[[PrinterCamera], bool],
         create: Callable[[PrinterCamera], Entity],
         add: Callable[[Iterable[Entity]], None],
@@ -609,7 +606,7 @@ class PrinterCameras:
         The entity is added once the camera's status says so, and removed (from
         the entity registry too) when a later status says otherwise.
         """
-        tracker = _Tracker(domain, wanted, create, add)
+        tracker = _Tracker(wanted, create, add)
         self._trackers.append(tracker)
         self.entry.async_on_unload(lambda: self._trackers.remove(tracker))
 
@@ -624,10 +621,11 @@ class PrinterCameras:
         With many cameras watched at once, their frames share the sustained frame
         budget evenly; otherwise a frame is kept `FRAME_MAX_AGE` seconds.
         """
-        watched = sum(
-            1 for seen in self._watched.values() if now - seen < WATCHED_WINDOW
-        )
+        watched = self._watched_count(now)
         return max(FRAME_MAX_AGE, 60.0 * watched / SUSTAINED_FRAMES_PER_MINUTE)
+
+    def _watched_count(self, now: float) -> int:
+        return sum(1 for seen in self._watched.values() if now - seen < WATCHED_WINDOW)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the state of the status reads and of the frame pace."""
@@ -635,9 +633,7 @@ class PrinterCameras:
         return {
             "checks_queued": len(self._due),
             "checks_running": len(self._running),
-            "watched_cameras": sum(
-                1 for seen in self._watched.values() if now - seen < WATCHED_WINDOW
-            ),
+            "watched_cameras": self._watched_count(now),
             "frame_interval": self.frame_interval(now),
         }
 
@@ -694,13 +690,7 @@ class PrinterCameras:
         if entity is None:
             return
         del tracker.entities[camera.printer_id]
-        registry = er.async_get(self.hass)
-        if entity.unique_id is not None and (
-            entity_id := registry.async_get_entity_id(
-                tracker.domain, DOMAIN, entity.unique_id
-            )
-        ):
-            registry.async_remove(entity_id)
+        async_remove_entity(self.hass, entity)
 
     # ------------------------------------------------------------------
     # Paced reads

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
@@ -35,6 +34,7 @@ from ..api import (
     PrinternizerNotFoundError,
 )
 from ..const import DOMAIN, LOGGER
+from ..helpers import async_remove_entity
 from .base import PrinternizerCoordinator, update_failed_from
 
 if TYPE_CHECKING:
@@ -360,10 +360,8 @@ def async_track_feature(
     @callback
     def _sync() -> None:
         if coordinator.present is False:
-            registry = er.async_get(hass)
             for entity in created:
-                if entity.entity_id and registry.async_get(entity.entity_id):
-                    registry.async_remove(entity.entity_id)
+                async_remove_entity(hass, entity)
             created.clear()
             return
         if created or coordinator.data is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import override
 
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
@@ -9,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .api import PrinternizerError
+from .api import Image, PrinternizerError
 from .const import LOGGER
 from .coordinator import PrinterCamera, PrinterCoordinator, PrinternizerConfigEntry
 from .entity import PrinterEntity, async_track_printers
@@ -40,17 +41,54 @@ async def async_setup_entry(
     )
 
 
-class JobThumbnail(PrinterEntity, ImageEntity):
+class PrinterImage(PrinterEntity, ImageEntity):
+    """An image of the printer fetched once per version (a job, a snapshot).
+
+    The content type comes from the response; a failed fetch shows no image and
+    is tried again when the image is next asked for.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        coordinator: PrinterCoordinator,
+        description: ImageEntityDescription,
+    ) -> None:
+        """Initialise the image."""
+        PrinterEntity.__init__(self, coordinator, description)
+        ImageEntity.__init__(self, hass)
+        self._cached_version: object = None
+        self._cached: bytes | None = None
+
+    async def _async_cached(
+        self, version: object, fetch: Callable[[], Awaitable[Image | None]]
+    ) -> bytes | None:
+        """Return the image of `version`, fetching it unless it is the cached one."""
+        if version is None:
+            return None
+        if version != self._cached_version:
+            try:
+                image = await fetch()
+            except PrinternizerError as err:
+                LOGGER.debug(
+                    "No %s for %s: %s", self.entity_description.key, version, err
+                )
+                return None
+            self._cached_version = version
+            self._cached = image.content if image is not None else None
+            if image is not None:
+                self._attr_content_type = image.content_type
+        return self._cached
+
+
+class JobThumbnail(PrinterImage):
     """The current job's thumbnail, fetched once per job, in the server's format."""
 
     def __init__(self, hass: HomeAssistant, coordinator: PrinterCoordinator) -> None:
         """Initialise the image."""
-        PrinterEntity.__init__(self, coordinator, THUMBNAIL)
-        ImageEntity.__init__(self, hass)
+        super().__init__(hass, coordinator, THUMBNAIL)
         self._job = coordinator.status.job_name
         self._attr_image_last_updated = dt_util.utcnow()
-        self._cached_job: str | None = None
-        self._cached: bytes | None = None
 
     @callback
     @override
@@ -65,25 +103,13 @@ class JobThumbnail(PrinterEntity, ImageEntity):
     @override
     async def async_image(self) -> bytes | None:
         """Return the thumbnail, fetching it only when the job changed."""
-        job = self._job
-        if job is None:
-            return None
-        if job != self._cached_job:
-            try:
-                image = await self.coordinator.client.thumbnail(
-                    self.coordinator.printer_id
-                )
-            except PrinternizerError as err:
-                LOGGER.debug("No thumbnail for %s: %s", job, err)
-                return None
-            self._cached_job = job
-            self._cached = image.content if image is not None else None
-            if image is not None:
-                self._attr_content_type = image.content_type
-        return self._cached
+        return await self._async_cached(
+            self._job,
+            lambda: self.coordinator.client.thumbnail(self.coordinator.printer_id),
+        )
 
 
-class LastSnapshotImage(PrinterEntity, ImageEntity):
+class LastSnapshotImage(PrinterImage):
     """The newest snapshot the server stored of the printer's camera.
 
     It changes when a snapshot is taken with the button, and when the camera's
@@ -93,12 +119,9 @@ class LastSnapshotImage(PrinterEntity, ImageEntity):
 
     def __init__(self, hass: HomeAssistant, camera: PrinterCamera) -> None:
         """Initialise the image."""
-        PrinterEntity.__init__(self, camera.printer, LAST_SNAPSHOT)
-        ImageEntity.__init__(self, hass)
+        super().__init__(hass, camera.printer, LAST_SNAPSHOT)
         self._camera = camera
         self._shown: int | None = None
-        self._cached_id: int | None = None
-        self._cached: bytes | None = None
         self._follow_snapshot()
 
     @callback
@@ -127,13 +150,6 @@ class LastSnapshotImage(PrinterEntity, ImageEntity):
         latest = self._camera.latest_snapshot
         if latest is None:
             return None
-        if latest.id != self._cached_id:
-            try:
-                image = await self.coordinator.client.snapshot_image(latest.id)
-            except PrinternizerError as err:
-                LOGGER.debug("No image of snapshot %s: %s", latest.id, err)
-                return None
-            self._cached_id = latest.id
-            self._cached = image.content
-            self._attr_content_type = image.content_type
-        return self._cached
+        return await self._async_cached(
+            latest.id, lambda: self.coordinator.client.snapshot_image(latest.id)
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 
@@ -12,6 +13,13 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
+
+
+async def image_proxy(client: Any, entity_id: str) -> tuple[str, bytes]:
+    """Return an image entity's content type and bytes, as a browser gets them."""
+    response = await client.get(f"/api/image_proxy/{entity_id}")
+    assert response.status == 200
+    return response.content_type, bytes(await response.read())
 
 
 # The event stream runs for as long as the entry is loaded: never wait for it.

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import SetupIntegration
-from tests.helpers import state_of
+from tests.helpers import image_proxy, state_of
 from tests.printer_helpers import BAMBU_ID, mixed_fleet, stream_up, until
 from tests.simulator import FaultKind, SimPrinter, Simulator
 from tests.simulator.png import thumbnail_png
@@ -28,18 +28,13 @@ from tests.simulator.png import thumbnail_png
 BAMBU_IMAGE = "image.bambu_x1c_job_thumbnail"
 PRUSA_IMAGE = "image.prusa_mk4_job_thumbnail"
 THUMBNAILS = "/api/v1/printers/*/thumbnail"
+PNG_BENCHY = ("image/png", thumbnail_png("benchy.gcode"))
 
 
 @pytest.fixture
 def simulator_options() -> dict[str, Any]:
     """A Bambu printer printing and an idle Prusa."""
     return {"printers": mixed_fleet()}
-
-
-async def _fetch(client: Any, entity_id: str) -> bytes:
-    response = await client.get(f"/api/image_proxy/{entity_id}")
-    assert response.status == 200
-    return bytes(await response.read())
 
 
 async def test_snapshot(
@@ -69,8 +64,8 @@ async def test_thumbnail_fetched_once_per_job(
     client = await hass_client()
     await stream_up(simulator, init_integration)
     first = state_of(hass, BAMBU_IMAGE)
-    assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("benchy.gcode")
-    assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("benchy.gcode")
+    assert await image_proxy(client, BAMBU_IMAGE) == PNG_BENCHY
+    assert await image_proxy(client, BAMBU_IMAGE) == PNG_BENCHY
     assert simulator.request_count(THUMBNAILS) == 1
 
     # Updates of the same job change nothing.
@@ -78,14 +73,17 @@ async def test_thumbnail_fetched_once_per_job(
     await simulator.poll()
     await until(lambda: hass.states.get("sensor.bambu_x1c_progress").state != "50.0")
     assert state_of(hass, BAMBU_IMAGE) == first
-    await _fetch(client, BAMBU_IMAGE)
+    await image_proxy(client, BAMBU_IMAGE)
     assert simulator.request_count(THUMBNAILS) == 1
 
     # A new job: a new image.
     simulator.printer(BAMBU_ID).stop().start_job("gear.gcode", 20)
     await simulator.poll()
     await until(lambda: state_of(hass, BAMBU_IMAGE) != first)
-    assert await _fetch(client, BAMBU_IMAGE) == thumbnail_png("gear.gcode")
+    assert await image_proxy(client, BAMBU_IMAGE) == (
+        "image/png",
+        thumbnail_png("gear.gcode"),
+    )
     assert simulator.request_count(THUMBNAILS) == 2
 
 
@@ -136,8 +134,6 @@ async def test_content_type_comes_from_the_server(
     init_integration: MockConfigEntry,
 ) -> None:
     """A JPEG thumbnail is served as a JPEG, not labelled PNG."""
-    client = await hass_client()
-    response = await client.get(f"/api/image_proxy/{BAMBU_IMAGE}")
-    assert response.status == 200
-    assert response.content_type == "image/jpeg"
-    assert (await response.read())[:2] == b"\xff\xd8"
+    content_type, body = await image_proxy(await hass_client(), BAMBU_IMAGE)
+    assert content_type == "image/jpeg"
+    assert body[:2] == b"\xff\xd8"

@@ -33,7 +33,7 @@ from custom_components.printernizer.coordinator.camera import (
     STATUS_INTERVAL,
 )
 from tests.conftest import SetupIntegration
-from tests.helpers import block_till_done, state_of
+from tests.helpers import block_till_done, image_proxy, state_of
 from tests.simulator import FaultKind, Simulator
 from tests.test_camera import (
     JPEG_START,
@@ -77,12 +77,6 @@ async def _press(hass: HomeAssistant, entity_id: str) -> None:
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
     await block_till_done(hass)
-
-
-async def _fetch(client: Any, entity_id: str) -> tuple[str, bytes]:
-    response = await client.get(f"/api/image_proxy/{entity_id}")
-    assert response.status == 200
-    return response.content_type, bytes(await response.read())
 
 
 @pytest.mark.parametrize("platform", [Platform.BUTTON, Platform.IMAGE])
@@ -131,18 +125,18 @@ async def test_take_snapshot_shows_it_at_once(
     assert simulator.request_count(f"/api/v1/printers/{P1S_ID}/camera/snapshot") == 1
     assert state_of(hass, P1S_IMAGE) != STATE_UNKNOWN
     assert simulator.request_count("/api/v1/printers/*/snapshots") == lists
-    content_type, body = await _fetch(client, P1S_IMAGE)
+    content_type, body = await image_proxy(client, P1S_IMAGE)
     assert (content_type, body) == (stored.content_type, stored.data)
     assert body.startswith(JPEG_START)
     # Fetched once, however often it is shown.
-    await _fetch(client, P1S_IMAGE)
+    await image_proxy(client, P1S_IMAGE)
     assert simulator.request_count(DOWNLOADS) == 1
     # A second snapshot replaces it.
     first_state = state_of(hass, P1S_IMAGE)
     freezer.tick(timedelta(seconds=60))
     await _press(hass, P1S_BUTTON)
     assert state_of(hass, P1S_IMAGE) != first_state
-    _, newer = await _fetch(client, P1S_IMAGE)
+    _, newer = await image_proxy(client, P1S_IMAGE)
     assert newer == simulator.snapshots[-1].data
     assert simulator.request_count(DOWNLOADS) == 2
 
